@@ -1,0 +1,142 @@
+import { sql } from 'kysely';
+import type { Db, Tx } from '../db/database.ts';
+import type { AuditLog } from '../db/schema.ts';
+import { entryHash } from './chain.ts';
+import { type AccessEntry, type AdminEntry, actorColumns } from './entries.ts';
+
+type Row = Record<string, unknown> & { seq: number; prev_hash: string; hash: string };
+
+/**
+ * Appends rows to one chain inside the caller's transaction. The head row is locked first, so
+ * concurrent appenders (other requests, other exchange processes) queue there and every entry
+ * gets the next sequence number and its predecessor's hash. Returns the sequence numbers.
+ */
+async function appendRows(trx: Tx, log: AuditLog, rows: Record<string, unknown>[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const head = await trx
+    .selectFrom('audit_heads')
+    .select(['seq', 'hash'])
+    .where('log', '=', log)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  let { seq, hash } = head;
+  const chained: Row[] = [];
+  for (const row of rows) {
+    seq += 1;
+    const full = { ...row, seq, prev_hash: hash } as Row;
+    full.hash = entryHash(full);
+    hash = full.hash;
+    chained.push(full);
+  }
+  const table = log === 'admin' ? 'audit_admin' : 'audit_access';
+  const values = chained.map((r) => ({
+    ...r,
+    ...('detail' in r ? { detail: JSON.stringify(r.detail) } : {}),
+    ...('query' in r ? { query: r.query === null ? null : JSON.stringify(r.query) } : {}),
+  }));
+  // biome-ignore lint/suspicious/noExplicitAny: one insert serves both tables; rows were built for each
+  await trx.insertInto(table).values(values as any).execute();
+  await trx.updateTable('audit_heads').set({ seq, hash }).where('log', '=', log).execute();
+  return chained.map((r) => r.seq);
+}
+
+/** Millisecond precision, as the chain hashes the time exactly as it reads back. */
+function now(): Date {
+  return new Date(Math.floor(Date.now()));
+}
+
+export function adminRow(entry: AdminEntry, at = now()): Record<string, unknown> {
+  return {
+    at,
+    ...actorColumns(entry.actor),
+    department_id: entry.departmentId ?? null,
+    action: entry.action,
+    target_kind: entry.targetKind ?? null,
+    target_id: entry.targetId ?? null,
+    detail: entry.detail ?? {},
+    request_id: entry.requestId ?? null,
+  };
+}
+
+export function accessRow(entry: AccessEntry, at = now()): Record<string, unknown> {
+  const actor = actorColumns(entry.actor);
+  const a = entry.actor;
+  return {
+    at,
+    actor_kind: actor.actor_kind,
+    actor_id: a.kind === 'subject' ? a.subjectId : actor.actor_id,
+    department_id: a.kind === 'system' || a.kind === 'node' ? a.departmentId : null,
+    system_id: a.kind === 'system' ? a.systemId : null,
+    operator: entry.operator ?? null,
+    grant_id: entry.grantId ?? null,
+    purpose: entry.purpose ?? null,
+    dataset: entry.dataset ?? null,
+    mode: entry.mode,
+    subject_keys: [...(entry.subjectKeys ?? [])],
+    fields: [...(entry.fields ?? [])],
+    query: entry.query ?? null,
+    record_count: entry.recordCount ?? entry.subjectKeys?.length ?? 0,
+    outcome: entry.outcome,
+    disclose_after: entry.discloseAfter ?? null,
+    request_id: entry.requestId ?? null,
+  };
+}
+
+/**
+ * Records an administrative action in the same transaction as the change it describes: the
+ * change and its audit entry commit together or not at all.
+ */
+export async function recordAdminAction(trx: Tx, entry: AdminEntry): Promise<void> {
+  await appendRows(trx, 'admin', [adminRow(entry)]);
+}
+
+export async function appendAccessRows(trx: Tx, rows: Record<string, unknown>[]): Promise<number[]> {
+  return appendRows(trx, 'access', rows);
+}
+
+export interface AuditSearch {
+  readonly actor?: string;
+  readonly department?: string;
+  readonly dataset?: string;
+  readonly action?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly before?: number;
+  readonly limit: number;
+}
+
+/** Newest first, keyset-paginated on the sequence number. */
+export async function searchAudit(db: Db, log: AuditLog, q: AuditSearch): Promise<Row[]> {
+  const table = log === 'admin' ? 'audit_admin' : 'audit_access';
+  let query = db.selectFrom(table).selectAll();
+  if (q.actor) query = query.where('actor_id', '=', q.actor);
+  if (q.department) query = query.where('department_id', '=', q.department);
+  if (q.from) query = query.where('at', '>=', new Date(q.from));
+  if (q.to) query = query.where('at', '<', new Date(q.to));
+  if (q.before) query = query.where('seq', '<', q.before);
+  if (log === 'admin' && q.action) query = query.where(sql.ref('action'), '=', q.action);
+  if (log === 'access' && q.dataset) query = query.where(sql.ref('dataset'), '=', q.dataset);
+  return (await query.orderBy('seq', 'desc').limit(q.limit).execute()) as Row[];
+}
+
+/** Reads a chain in sequence order, a page at a time, so verification runs in constant memory. */
+export async function* readChain(db: Db, log: AuditLog, pageSize = 5000): AsyncGenerator<Row> {
+  const table = log === 'admin' ? 'audit_admin' : 'audit_access';
+  let after = 0;
+  for (;;) {
+    const page = (await db
+      .selectFrom(table)
+      .selectAll()
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(pageSize)
+      .execute()) as Row[];
+    yield* page;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1]!.seq;
+  }
+}
+
+export async function readHead(db: Db, log: AuditLog): Promise<{ seq: number; hash: string }> {
+  return db.selectFrom('audit_heads').select(['seq', 'hash']).where('log', '=', log).executeTakeFirstOrThrow();
+}

@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Db } from '../db/database.ts';
+import { forbidden, unauthenticated } from '../errors.ts';
+import type { Principal } from './principal.ts';
+import { findPrincipal } from './store.ts';
+
+/** Who may call a route: a named rule over the principal and the request (path params). */
+export interface Rule {
+  readonly who: string;
+  readonly allow: (p: Principal, request: FastifyRequest) => boolean;
+}
+
+export type Access = 'public' | Rule;
+
+export function rule(who: string, allow: Rule['allow']): Rule {
+  return { who, allow };
+}
+
+export const anyone = rule('any authenticated caller', () => true);
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+/**
+ * Deny by default. Every route must declare `config.access`, or the server refuses to start;
+ * everything but `public` routes needs a live bearer credential (401), and then the route's rule
+ * (403). Ownership that needs the database (this node belongs to that department) is checked
+ * again by the command itself.
+ */
+async function guardPlugin(app: FastifyInstance, options: { db: Db }) {
+  app.decorateRequest('principal', null);
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/v1') && !route.config?.access) {
+      throw new Error(`route ${route.method} ${route.url} declares no access rule`);
+    }
+  });
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config?.access;
+    if (access === 'public' || access === undefined) {
+      if (access === undefined && request.url.startsWith('/v1')) throw forbidden('This route has no access rule');
+      return;
+    }
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw unauthenticated();
+    const principal = await findPrincipal(options.db, match[1]!);
+    if (!principal) throw unauthenticated('The credential is unknown, expired or revoked');
+    request.principal = principal;
+    // before the body is read: a caller who may not call the route learns nothing about it
+    if (!access.allow(principal, request)) throw forbidden(`Only ${access.who} may do this`);
+  });
+}
+
+export default fp(guardPlugin, { name: 'brx-guard' });
+
+/** The principal of an authenticated route (the guard has already refused anonymous calls). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthenticated();
+  return request.principal;
+}

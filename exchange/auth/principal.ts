@@ -1,0 +1,60 @@
+import type { Role } from '../db/schema.ts';
+
+export interface RoleGrant {
+  readonly role: Role;
+  readonly departmentId: string | null;
+}
+
+/** Who is calling, as established from the bearer credential. */
+export type Principal =
+  | {
+      readonly kind: 'user';
+      readonly credentialId: string;
+      readonly userId: string;
+      readonly username: string;
+      readonly roles: readonly RoleGrant[];
+    }
+  | {
+      readonly kind: 'node';
+      readonly credentialId: string;
+      readonly nodeId: string;
+      readonly name: string;
+      readonly departmentId: string;
+    }
+  | {
+      readonly kind: 'system';
+      readonly credentialId: string;
+      readonly systemId: string;
+      readonly name: string;
+      readonly departmentId: string;
+    }
+  | {
+      readonly kind: 'subject';
+      readonly credentialId: string;
+      readonly subjectId: string;
+    };
+
+export function hasRole(p: Principal, role: Role, departmentId?: string | null): boolean {
+  if (p.kind !== 'user') return false;
+  return p.roles.some((r) => r.role === role && (departmentId === undefined || r.departmentId === departmentId));
+}
+
+export function isPlatformAdmin(p: Principal): boolean {
+  return hasRole(p, 'platform_admin');
+}
+
+/** A dept_admin of this very department, or a platform admin. */
+export function canAdministerDepartment(p: Principal, departmentId: string): boolean {
+  return isPlatformAdmin(p) || hasRole(p, 'dept_admin', departmentId);
+}
+
+export function canReadAudit(p: Principal): boolean {
+  return isPlatformAdmin(p) || hasRole(p, 'auditor');
+}
+
+/** The department a machine or a department-scoped person acts for; none for platform roles. */
+export function departmentsOf(p: Principal): string[] {
+  if (p.kind === 'node' || p.kind === 'system') return [p.departmentId];
+  if (p.kind === 'user') return [...new Set(p.roles.flatMap((r) => (r.departmentId ? [r.departmentId] : [])))];
+  return [];
+}

@@ -1,0 +1,146 @@
+import { sql } from 'kysely';
+import type { Db, Tx } from '../db/database.ts';
+import type { CredentialKind, Role } from '../db/schema.ts';
+import type { Principal } from './principal.ts';
+import { newSecret, secretHash } from './secrets.ts';
+
+interface CredentialRow {
+  id: string;
+  kind: CredentialKind;
+  user_id: string | null;
+  username: string | null;
+  user_status: string | null;
+  roles: { role: Role; departmentId: string | null }[];
+  node_id: string | null;
+  node_name: string | null;
+  system_id: string | null;
+  system_name: string | null;
+  machine_department_id: string | null;
+  machine_status: string | null;
+  department_status: string | null;
+  subject_id: string | null;
+}
+
+/**
+ * One round trip from a bearer secret to the principal: live (not expired, not revoked — a
+ * rotated key stays live until its grace time), its owner active, a machine's department active.
+ */
+export async function findPrincipal(db: Db, secret: string): Promise<Principal | null> {
+  const { rows } = await sql<CredentialRow>`
+    select c.id, c.kind, c.user_id, c.node_id, c.system_id, c.subject_id,
+           u.username, u.status as user_status,
+           n.name as node_name, s.name as system_name,
+           coalesce(n.department_id, s.department_id) as machine_department_id,
+           coalesce(n.status, s.status) as machine_status,
+           d.status as department_status,
+           case when c.user_id is null then '[]'::json else (
+             select coalesce(json_agg(json_build_object('role', r.role, 'departmentId', r.department_id)), '[]'::json)
+             from user_roles r where r.user_id = c.user_id) end as roles
+      from credentials c
+      left join users u on u.id = c.user_id
+      left join nodes n on n.id = c.node_id
+      left join systems s on s.id = c.system_id
+      left join departments d on d.id = coalesce(n.department_id, s.department_id)
+     where c.token_hash = ${secretHash(secret)}
+       and (c.expires_at is null or c.expires_at > now())
+       and (c.revoked_at is null or c.revoked_at > now())`.execute(db);
+  const row = rows[0];
+  if (!row) return null;
+  switch (row.kind) {
+    case 'session':
+      if (row.user_status !== 'active') return null;
+      return { kind: 'user', credentialId: row.id, userId: row.user_id!, username: row.username!, roles: row.roles };
+    case 'node':
+      if (row.machine_status !== 'active' || row.department_status !== 'active') return null;
+      return {
+        kind: 'node',
+        credentialId: row.id,
+        nodeId: row.node_id!,
+        name: row.node_name!,
+        departmentId: row.machine_department_id!,
+      };
+    case 'system':
+      if (row.machine_status !== 'active' || row.department_status !== 'active') return null;
+      return {
+        kind: 'system',
+        credentialId: row.id,
+        systemId: row.system_id!,
+        name: row.system_name!,
+        departmentId: row.machine_department_id!,
+      };
+    case 'subject':
+      return { kind: 'subject', credentialId: row.id, subjectId: row.subject_id! };
+  }
+}
+
+export type CredentialOwner =
+  | { kind: 'session'; userId: string }
+  | { kind: 'node'; nodeId: string }
+  | { kind: 'system'; systemId: string }
+  | { kind: 'subject'; subjectId: string };
+
+/** Issues a new bearer secret; the clear secret is returned to the caller once and never stored. */
+export async function issueCredential(
+  trx: Tx | Db,
+  owner: CredentialOwner,
+  expiresAt: Date | null,
+): Promise<{ id: string; secret: string; expiresAt: Date | null }> {
+  const secret = newSecret(owner.kind);
+  const row = await trx
+    .insertInto('credentials')
+    .values({
+      token_hash: secretHash(secret),
+      kind: owner.kind,
+      user_id: owner.kind === 'session' ? owner.userId : null,
+      node_id: owner.kind === 'node' ? owner.nodeId : null,
+      system_id: owner.kind === 'system' ? owner.systemId : null,
+      subject_id: owner.kind === 'subject' ? owner.subjectId : null,
+      expires_at: expiresAt,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id: row.id, secret, expiresAt };
+}
+
+export async function revokeCredential(trx: Tx | Db, credentialId: string): Promise<void> {
+  await trx.updateTable('credentials').set({ revoked_at: new Date() }).where('id', '=', credentialId).execute();
+}
+
+/**
+ * Revokes every live key of a machine, `graceSeconds` from now (0: at once). Rotation uses the
+ * grace so a node can switch to its new key without a gap. Returns how many keys it touched.
+ */
+export async function revokeMachineKeys(
+  trx: Tx,
+  owner: { nodeId: string } | { systemId: string },
+  graceSeconds: number,
+  except?: string,
+): Promise<number> {
+  const at = new Date(Date.now() + graceSeconds * 1000);
+  let q = trx
+    .updateTable('credentials')
+    .set({ revoked_at: at })
+    .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', at)]));
+  q = 'nodeId' in owner ? q.where('node_id', '=', owner.nodeId) : q.where('system_id', '=', owner.systemId);
+  if (except) q = q.where('id', '<>', except);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function revokeUserSessions(trx: Tx | Db, userId: string): Promise<void> {
+  await trx
+    .updateTable('credentials')
+    .set({ revoked_at: new Date() })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+export async function liveKeyCount(db: Db, owner: { nodeId: string } | { systemId: string }): Promise<number> {
+  let q = db
+    .selectFrom('credentials')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', new Date())]));
+  q = 'nodeId' in owner ? q.where('node_id', '=', owner.nodeId) : q.where('system_id', '=', owner.systemId);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}

@@ -1,0 +1,78 @@
+import path from 'node:path';
+
+/**
+ * Every setting brx reads from the environment, with its default. Validated once at start:
+ * a bad value stops the process with a message naming the variable, never a surprise later.
+ */
+export interface Config {
+  readonly home: string;
+  readonly databaseUrl: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  readonly dbPoolSize: number;
+  readonly dbStatementTimeoutMs: number;
+  readonly bodyLimitBytes: number;
+  readonly sessionTtlSeconds: number;
+  readonly logLevel: string;
+  readonly adminUser: string | undefined;
+  readonly adminPassword: string | undefined;
+  readonly loginMaxFailures: number;
+  readonly auditFlushMaxEntries: number;
+}
+
+/** Documented in README.md § Configuration; keep the two in step. */
+export const configDefaults = {
+  BRX_HOME: './.brx',
+  BRX_HOST: '127.0.0.1',
+  BRX_PORT: 8080,
+  BRX_DB_POOL_SIZE: 10,
+  BRX_DB_STATEMENT_TIMEOUT_MS: 30_000,
+  BRX_BODY_LIMIT_BYTES: 17 * 1024 * 1024,
+  BRX_SESSION_TTL_SECONDS: 8 * 3600,
+  BRX_LOG_LEVEL: 'info',
+  BRX_LOGIN_MAX_FAILURES: 5,
+  BRX_AUDIT_FLUSH_MAX_ENTRIES: 500,
+} as const;
+
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: keyof typeof configDefaults, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return configDefaults[name] as number;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const logLevel = env.BRX_LOG_LEVEL || configDefaults.BRX_LOG_LEVEL;
+  if (!logLevels.includes(logLevel)) {
+    throw new ConfigError(`BRX_LOG_LEVEL must be one of ${logLevels.join(', ')}, got "${logLevel}"`);
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  if ((env.BRX_ADMIN_PASSWORD ?? '') !== '' && env.BRX_ADMIN_PASSWORD!.length < 12) {
+    throw new ConfigError('BRX_ADMIN_PASSWORD must be at least 12 characters long');
+  }
+  return Object.freeze({
+    home: path.resolve(env.BRX_HOME || configDefaults.BRX_HOME),
+    databaseUrl,
+    host: env.BRX_HOST || configDefaults.BRX_HOST,
+    port: integer(env, 'BRX_PORT', 0, 65535),
+    dbPoolSize: integer(env, 'BRX_DB_POOL_SIZE', 1, 1000),
+    dbStatementTimeoutMs: integer(env, 'BRX_DB_STATEMENT_TIMEOUT_MS', 0, 24 * 3600 * 1000),
+    bodyLimitBytes: integer(env, 'BRX_BODY_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),
+    sessionTtlSeconds: integer(env, 'BRX_SESSION_TTL_SECONDS', 60, 30 * 24 * 3600),
+    logLevel,
+    adminUser: env.BRX_ADMIN_USER || undefined,
+    adminPassword: env.BRX_ADMIN_PASSWORD || undefined,
+    loginMaxFailures: integer(env, 'BRX_LOGIN_MAX_FAILURES', 1, 1000),
+    auditFlushMaxEntries: integer(env, 'BRX_AUDIT_FLUSH_MAX_ENTRIES', 1, 10_000),
+  });
+}

@@ -1,0 +1,86 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { composeUscc } from '../registries/identifiers/uscc.ts';
+import type { Db } from './db/database.ts';
+import { createDepartment } from './identity/departments.ts';
+import { createNode, createSystem } from './identity/machines.ts';
+import { createUser } from './identity/users.ts';
+
+const actor = { actor: { kind: 'platform', name: 'demo' } } as const;
+
+/** Government organs: registration authority 1 (机构编制), type 1 (机关), in 新余市 (360500). */
+const organ = (region: string, body: string) => composeUscc('1', '1', region, body);
+
+export const demoDepartments = {
+  province: { code: organ('360000', '01420001'), name: '江西省人民政府', level: 'province', regionCode: '360000' },
+  city: { code: organ('360500', '01428301'), name: '新余市人民政府', level: 'city', regionCode: '360500' },
+  bureaus: [
+    { key: 'police', code: organ('360500', '01428302'), name: '新余市公安局' },
+    { key: 'market', code: organ('360500', '01428303'), name: '新余市市场监督管理局' },
+    { key: 'civil', code: organ('360500', '01428304'), name: '新余市民政局' },
+    { key: 'hrss', code: organ('360500', '01428305'), name: '新余市人力资源和社会保障局' },
+    { key: 'health', code: organ('360500', '01428306'), name: '新余市卫生健康委员会' },
+    { key: 'education', code: organ('360500', '01428307'), name: '新余市教育局' },
+  ],
+} as const;
+
+export interface DemoSeed {
+  readonly created: boolean;
+  readonly credentialsFile: string;
+}
+
+/**
+ * Demo departments under a city government, a node for the public-security bureau and a
+ * consuming system for the human-resources bureau, and a dept_admin for each bureau. Their
+ * secrets go to <home>/demo-credentials.json (mode 0600) for trying brx out; run once, on an
+ * empty catalog of departments.
+ */
+export async function seedDemo(db: Db, home: string): Promise<DemoSeed> {
+  const credentialsFile = path.join(home, 'demo-credentials.json');
+  const exists = await db
+    .selectFrom('departments')
+    .select('id')
+    .where('code', '=', demoDepartments.city.code)
+    .executeTakeFirst();
+  if (exists) return { created: false, credentialsFile };
+  const secrets = await db.transaction().execute(async (trx) => {
+    const { province, city, bureaus } = demoDepartments;
+    const p = await createDepartment(trx, { ...province }, actor);
+    const c = await createDepartment(trx, { ...city, parentId: p.id }, actor);
+    const ids: Record<string, string> = {};
+    const people: Record<string, { username: string; password: string; department: string }> = {};
+    for (const b of bureaus) {
+      const d = await createDepartment(trx, { code: b.code, name: b.name, level: 'city', parentId: c.id, regionCode: '360500' }, actor);
+      ids[b.key] = d.id;
+      const { user, generatedPassword } = await createUser(
+        trx,
+        { username: `${b.key}-admin`, displayName: `${b.name}数据管理员`, roles: [{ role: 'dept_admin', departmentId: d.id }, { role: 'approver', departmentId: d.id }] },
+        actor,
+      );
+      people[b.key] = { username: user.username, password: generatedPassword!, department: b.name };
+    }
+    const keys = generateKeyPairSync('ed25519');
+    const node = await createNode(
+      trx,
+      ids.police!,
+      { name: 'police-node-1', publicKey: keys.publicKey.export({ format: 'pem', type: 'spki' }).toString() },
+      actor,
+    );
+    const system = await createSystem(trx, ids.hrss!, { name: 'social-insurance', description: '社会保险业务系统' }, actor);
+    return {
+      note: 'Demo secrets for trying brx out on this machine. Never use them in production.',
+      departments: ids,
+      people,
+      node: {
+        id: node.row.id,
+        departmentId: ids.police,
+        apiKey: node.apiKey,
+        privateKey: keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      },
+      system: { id: system.row.id, departmentId: ids.hrss, apiKey: system.apiKey },
+    };
+  });
+  await writeFile(credentialsFile, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return { created: true, credentialsFile };
+}

@@ -1,0 +1,102 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { BrxError, type ErrorCode, errorCodes, type FieldError } from '../errors.ts';
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  requestId?: string;
+  errors: FieldError[];
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+function ajvMessage(e: AjvError): string {
+  switch (e.keyword) {
+    case 'required':
+      return `is required`;
+    case 'additionalProperties':
+      return `is not a known field`;
+    case 'enum':
+      return `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
+    case 'format':
+      return `is not a valid ${String(e.params.format)}`;
+    default:
+      return e.message ?? 'is not valid';
+  }
+}
+
+/** ajv's errors as JSON pointers into the part of the request they concern. */
+export function fieldErrors(errors: AjvError[], where: FieldError['in']): FieldError[] {
+  return errors.map((e) => {
+    let pointer = e.instancePath;
+    if (e.keyword === 'required') pointer += `/${String(e.params.missingProperty)}`;
+    if (e.keyword === 'additionalProperties') pointer += `/${String(e.params.additionalProperty)}`;
+    return { in: where, pointer: pointer || '/', message: ajvMessage(e) };
+  });
+}
+
+const byFastifyCode: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'BRX_ERR_MALFORMED_BODY',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'BRX_ERR_MALFORMED_BODY',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BRX_ERR_PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'BRX_ERR_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BRX_ERR_MALFORMED_BODY',
+};
+
+function toProblem(error: FastifyError | BrxError | Error, request: FastifyRequest): Problem {
+  const base = (code: ErrorCode, detail: string, errors: FieldError[] = []): Problem => ({
+    type: `urn:brx:problem:${code.slice('BRX_ERR_'.length).toLowerCase().replace(/_/g, '-')}`,
+    title: errorCodes[code].title,
+    status: errorCodes[code].status,
+    detail,
+    code,
+    instance: request.url.split('?')[0],
+    requestId: request.id,
+    errors,
+  });
+  if (error instanceof BrxError) return base(error.code, error.message, [...error.errors]);
+  const fe = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
+  if (fe.validation) {
+    const where = ({ querystring: 'query', body: 'body', params: 'params', headers: 'headers' } as const)[
+      fe.validationContext as 'body'
+    ];
+    const errors = fieldErrors(fe.validation, where ?? 'body');
+    return base('BRX_ERR_VALIDATION', `${errors.length} problem(s) in the request ${where ?? 'body'}`, errors);
+  }
+  const mapped = fe.code ? byFastifyCode[fe.code] : undefined;
+  if (mapped) return base(mapped, fe.message);
+  // A unique violation the store did not anticipate is still the caller's conflict, not our fault.
+  if ((error as { code?: string }).code === '23505') {
+    return base('BRX_ERR_CONFLICT', 'A record with the same identifying values already exists');
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { ...base('BRX_ERR_VALIDATION', fe.message), status: fe.statusCode, title: 'The request is not valid' };
+  }
+  return base('BRX_ERR_INTERNAL', 'The exchange hit an internal error; quote the request id when you report it');
+}
+
+async function problemPlugin(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError | BrxError, request: FastifyRequest, reply: FastifyReply) => {
+    const problem = toProblem(error, request);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: problem.code, status: problem.status }, 'request refused');
+    if (error instanceof BrxError) reply.headers(error.headers);
+    return reply.status(problem.status).type('application/problem+json').send(problem);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const problem = toProblem(new BrxError('BRX_ERR_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`), request);
+    return reply.status(404).type('application/problem+json').send(problem);
+  });
+}
+
+export default fp(problemPlugin, { name: 'brx-problem' });

@@ -1,0 +1,25 @@
+import type { FastifyRequest } from 'fastify';
+import type { AdminEntry } from '../audit/entries.ts';
+import { principalOf } from '../auth/guard.ts';
+
+/** Problem responses every authenticated route may give, for the OpenAPI document. */
+export const problemResponses = {
+  '4xx': { $ref: 'Problem#' },
+  '5xx': { $ref: 'Problem#' },
+} as const;
+
+export const ref = (id: string) => ({ $ref: `${id}#` });
+
+/** OpenAPI facts of a route: tag, summary, and the bearer requirement. */
+export function describe(tag: string, summary: string, options: { public?: boolean } = {}) {
+  return {
+    tags: [tag],
+    summary,
+    ...(options.public ? { security: [] } : { security: [{ bearer: [] }] }),
+  };
+}
+
+/** Who acts, for admin audit entries. */
+export function actorOf(request: FastifyRequest): Pick<AdminEntry, 'actor' | 'requestId'> {
+  return { actor: principalOf(request), requestId: request.id };
+}

@@ -1,0 +1,86 @@
+import type { Ajv } from 'ajv';
+import ajvFormatsModule from 'ajv-formats';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { apiSchemas } from '../contracts/index.ts';
+import { identifierFormats } from '../registries/identifiers/formats.ts';
+import { auditRoutes } from './audit/routes.ts';
+import { AuditWriter } from './audit/writer.ts';
+import guard from './auth/guard.ts';
+import { authRoutes } from './auth/routes.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/database.ts';
+import { healthRoutes } from './http/health.ts';
+import { loggerOptions, requestId } from './http/logging.ts';
+import metrics from './http/metrics.ts';
+import openapi from './http/openapi.ts';
+import problem from './http/problem.ts';
+import { departmentRoutes } from './identity/department-routes.ts';
+import { machineRoutes } from './identity/machine-routes.ts';
+import { userRoutes } from './identity/user-routes.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readonly db: Db;
+    readonly audit: AuditWriter;
+    readonly config: Config;
+  }
+}
+
+export interface AppOptions {
+  readonly config: Config;
+  readonly db: Db;
+  /** pino options, or false for none (tests) */
+  readonly logger?: boolean | Record<string, unknown>;
+}
+
+// ajv-formats is CommonJS: its plugin function is the module's `default` export
+const ajvFormats = (ajvFormatsModule as unknown as { default: (ajv: Ajv) => Ajv }).default;
+
+function addIdentifierFormats(ajv: Ajv): Ajv {
+  for (const [name, validate] of Object.entries(identifierFormats)) ajv.addFormat(name, { type: 'string', validate });
+  return ajv;
+}
+
+/**
+ * Assembles the exchange: shared concerns as plugins (errors, guard, metrics, OpenAPI), then one
+ * route plugin per capability. Closing the app flushes the audit writer; the database belongs
+ * to whoever created it.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, db } = options;
+  const serverOptions: FastifyServerOptions = {
+    logger: options.logger === undefined ? loggerOptions(config.logLevel) : options.logger,
+    genReqId: requestId,
+    bodyLimit: config.bodyLimitBytes,
+    ajv: {
+      customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
+      plugins: [ajvFormats, addIdentifierFormats],
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  };
+  const app = Fastify(serverOptions);
+  const audit = new AuditWriter(db, { maxBatch: config.auditFlushMaxEntries });
+  app.decorate('db', db);
+  app.decorate('audit', audit);
+  app.decorate('config', config);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onClose', async () => {
+    await audit.close();
+  });
+  for (const schema of apiSchemas) app.addSchema(schema);
+
+  await app.register(problem);
+  await app.register(guard, { db });
+  await app.register(metrics, { audit });
+  await app.register(openapi);
+  await app.register(healthRoutes, { db });
+  await app.register(authRoutes, { db, config });
+  await app.register(departmentRoutes, { db });
+  await app.register(machineRoutes, { db });
+  await app.register(userRoutes, { db });
+  await app.register(auditRoutes, { db });
+  return app;
+}
