@@ -64,8 +64,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('db', db);
   app.decorate('audit', audit);
   app.decorate('config', config);
+  // While closing, answers in flight ask their clients to hang up: otherwise a kept-alive
+  // connection holds shutdown open until the keep-alive timeout (72 s by default).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
   app.addHook('onClose', async () => {
     await audit.close();

@@ -26,6 +26,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** every `/v1` route as "METHOD /path", with the rule that guards it */
+    readonly v1Routes: { method: string; url: string; who: string }[];
+  }
 }
 
 /**
@@ -36,17 +40,20 @@ declare module 'fastify' {
  */
 async function guardPlugin(app: FastifyInstance, options: { db: Db }) {
   app.decorateRequest('principal', null);
+  const v1Routes: FastifyInstance['v1Routes'] = [];
+  app.decorate('v1Routes', v1Routes);
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/v1') && !route.config?.access) {
-      throw new Error(`route ${route.method} ${route.url} declares no access rule`);
+    if (!route.url.startsWith('/v1')) return;
+    const access = route.config?.access;
+    if (!access) throw new Error(`route ${route.method} ${route.url} declares no access rule`);
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') v1Routes.push({ method, url: route.url, who: access === 'public' ? 'anyone' : access.who });
     }
   });
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config?.access;
-    if (access === 'public' || access === undefined) {
-      if (access === undefined && request.url.startsWith('/v1')) throw forbidden('This route has no access rule');
-      return;
-    }
+    // no rule: an unmatched URL on its way to the 404 handler (every real /v1 route has one)
+    if (access === 'public' || access === undefined) return;
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw unauthenticated();

@@ -27,7 +27,10 @@ export async function authRoutes(app: FastifyInstance, { db, config }: { db: Db;
         });
       }
       const user = await findUserByName(db, username);
-      const ok = user ? await verifyPassword(password, user.password_hash) : (await burnPasswordCheck(password), false);
+      let ok = false;
+      if (user) ok = await verifyPassword(password, user.password_hash);
+      else await burnPasswordCheck(password); // as slow as a wrong password: timing tells nothing
+
       if (!ok || !user || user.status !== 'active') {
         await recordFailure(db, username, config.loginMaxFailures);
         // the same answer for an unknown name, a wrong password and a disabled account

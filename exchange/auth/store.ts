@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import type { Db, Tx } from '../db/database.ts';
+import { type Db, prepared, type Tx } from '../db/database.ts';
 import type { CredentialKind, Role } from '../db/schema.ts';
 import type { Principal } from './principal.ts';
 import { newSecret, secretHash } from './secrets.ts';
@@ -25,8 +24,7 @@ interface CredentialRow {
  * One round trip from a bearer secret to the principal: live (not expired, not revoked — a
  * rotated key stays live until its grace time), its owner active, a machine's department active.
  */
-export async function findPrincipal(db: Db, secret: string): Promise<Principal | null> {
-  const { rows } = await sql<CredentialRow>`
+const findPrincipalSql = `
     select c.id, c.kind, c.user_id, c.node_id, c.system_id, c.subject_id,
            u.username, u.status as user_status,
            n.name as node_name, s.name as system_name,
@@ -41,9 +39,12 @@ export async function findPrincipal(db: Db, secret: string): Promise<Principal |
       left join nodes n on n.id = c.node_id
       left join systems s on s.id = c.system_id
       left join departments d on d.id = coalesce(n.department_id, s.department_id)
-     where c.token_hash = ${secretHash(secret)}
+     where c.token_hash = $1
        and (c.expires_at is null or c.expires_at > now())
-       and (c.revoked_at is null or c.revoked_at > now())`.execute(db);
+       and (c.revoked_at is null or c.revoked_at > now())`;
+
+export async function findPrincipal(db: Db, secret: string): Promise<Principal | null> {
+  const rows = await prepared<CredentialRow>(db, 'brx_find_principal', findPrincipalSql, [secretHash(secret)]);
   const row = rows[0];
   if (!row) return null;
   switch (row.kind) {

@@ -14,10 +14,11 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
   readonly statementTimeoutMs?: number;
   readonly applicationName?: string;
+  readonly onIdleError?: (error: Error) => void;
 }
 
 export function createPool(options: DatabaseOptions): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
     application_name: options.applicationName ?? 'brx',
@@ -25,8 +26,28 @@ export function createPool(options: DatabaseOptions): pg.Pool {
     // Times are stored as timestamptz; the session zone only affects text rendering in SQL.
     options: '-c TimeZone=UTC',
   });
+  // An idle connection dropped by the server (restart, failover) must not crash the process:
+  // the pool discards it and the next query opens a new one.
+  pool.on('error', (error) => options.onIdleError?.(error));
+  return pool;
 }
 
+const pools = new WeakMap<Db, pg.Pool>();
+
 export function createDb(options: DatabaseOptions): Db {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(options) }) });
+  const pool = createPool(options);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/**
+ * Runs a named prepared statement: PostgreSQL plans it once per connection and reuses the plan.
+ * For the hottest queries only (per-request credential lookup: planning its five-table join took
+ * 1.7 ms against 0.3 ms to execute it).
+ */
+export async function prepared<R extends pg.QueryResultRow>(db: Db, name: string, text: string, values: unknown[]): Promise<R[]> {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('prepared() needs a database made by createDb()');
+  return (await pool.query<R>({ name, text, values })).rows;
 }

@@ -109,7 +109,12 @@ export async function startEmbeddedDatabase(
   });
   if (fresh) {
     log(`initialising embedded PostgreSQL in ${dataDir}`);
-    await pg.initialise();
+    await pg.initialise().catch((e: unknown) => {
+      const hint = /Permission denied/.test(String(e))
+        ? ' (as root the server runs as the `postgres` user: every folder above the data directory must be searchable by others, o+x)'
+        : '';
+      throw new Error(`could not initialise embedded PostgreSQL in ${dataDir}${hint}: ${String(e)}`);
+    });
   }
   await pg.start().catch((e: unknown) => {
     throw new Error(`embedded PostgreSQL did not start (data in ${dataDir}): ${e ? String(e) : 'it exited'}`);

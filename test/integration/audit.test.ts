@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { sql } from 'kysely';
+import pg from 'pg';
+import type { Principal } from '../../exchange/auth/principal.ts';
+import { verifyChain } from '../../exchange/audit/verify.ts';
+import { AuditWriter } from '../../exchange/audit/writer.ts';
+import { buildDepartment, buildSystem, buildUser, startTestApp, type TestApp } from '../support/app.ts';
+
+const run = promisify(execFile);
+let t: TestApp;
+before(async () => {
+  t = await startTestApp();
+});
+
+const system = (id = '00000000-0000-4000-8000-000000000001'): Principal => ({
+  kind: 'system',
+  credentialId: 'c',
+  systemId: id,
+  name: 'test-system',
+  departmentId: '00000000-0000-4000-8000-000000000002',
+});
+
+/** Runs SQL as a superuser who has switched the append-only triggers off: an attacker with the keys. */
+async function tamper(statement: string, url = t.database.url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('set session_replication_role = replica');
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('admin log', () => {
+  it('records each administrative change with its actor, in the same transaction', async () => {
+    const dept = await buildDepartment(t, { name: '审计测试局' });
+    const page = await t.call(t.adminToken, { method: 'GET', url: `/v1/audit/admin?department=${dept.id}` });
+    assert.equal(page.statusCode, 200);
+    const [entry] = page.json().items;
+    assert.equal(entry.action, 'department.create');
+    assert.equal(entry.actorName, 'admin');
+    assert.equal(entry.targetId, dept.id);
+    assert.equal(entry.detail.name, '审计测试局');
+    assert.match(entry.hash, /^[0-9a-f]{64}$/);
+  });
+
+  it('pages newest first with a cursor, and filters by actor and action', async () => {
+    const dept = await buildDepartment(t);
+    for (let i = 0; i < 5; i++) await buildSystem(t, dept.id);
+    const first = (await t.call(t.adminToken, { method: 'GET', url: `/v1/audit/admin?department=${dept.id}&limit=2` })).json();
+    assert.equal(first.items.length, 2);
+    const second = (
+      await t.call(t.adminToken, { method: 'GET', url: `/v1/audit/admin?department=${dept.id}&limit=2&cursor=${first.nextCursor}` })
+    ).json();
+    const seqs = [...first.items, ...second.items].map((e: { seq: number }) => e.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a));
+    assert.equal(new Set(seqs).size, 4);
+    const creates = (
+      await t.call(t.adminToken, { method: 'GET', url: `/v1/audit/admin?department=${dept.id}&action=system.create&limit=50` })
+    ).json();
+    assert.equal(creates.items.length, 5);
+    assert.equal(creates.nextCursor, null);
+  });
+
+  it('is for auditors and platform admins only', async () => {
+    const dept = await buildDepartment(t);
+    const { token: deptAdmin } = await buildUser(t, [{ role: 'dept_admin', departmentId: dept.id }]);
+    const { token: auditor } = await buildUser(t, [{ role: 'auditor' }]);
+    assert.equal((await t.call(deptAdmin, { method: 'GET', url: '/v1/audit/admin' })).statusCode, 403);
+    assert.equal((await t.call(deptAdmin, { method: 'GET', url: '/v1/audit/verify' })).statusCode, 403);
+    assert.equal((await t.call(auditor, { method: 'GET', url: '/v1/audit/access' })).statusCode, 200);
+  });
+});
+
+describe('access log group commit', () => {
+  it('commits many concurrent entries in few transactions, each durable when its promise resolves', async () => {
+    const writer = new AuditWriter(t.database.db, { maxBatch: 100 });
+    const n = 300;
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        writer.record({ actor: system(), mode: 'pull', outcome: 'ok', dataset: 'demo.ds', subjectKeys: [`key-${i}`], fields: ['name'] }),
+      ),
+    );
+    assert.equal(writer.stats.entries, n);
+    assert.ok(writer.stats.flushes <= n / 10, `${writer.stats.flushes} flushes for ${n} entries`);
+    const { count } = await t.database.db
+      .selectFrom('audit_access')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('dataset', '=', 'demo.ds')
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(count), n);
+    const report = await verifyChain(t.database.db, 'access');
+    assert.equal(report.intact, true);
+    await writer.close();
+  });
+
+  it('flushes what is queued on close and then refuses new entries', async () => {
+    const writer = new AuditWriter(t.database.db);
+    const pending = writer.record({ actor: system(), mode: 'verify', outcome: 'ok', dataset: 'close.ds' });
+    await writer.close();
+    await pending;
+    const row = await t.database.db.selectFrom('audit_access').select('seq').where('dataset', '=', 'close.ds').executeTakeFirst();
+    assert.ok(row, 'the queued entry is in the database after close');
+    await assert.rejects(writer.record({ actor: system(), mode: 'verify', outcome: 'ok' }), /closed/);
+  });
+
+  it('two writers (two exchange processes) interleave into one unbroken chain', async () => {
+    const a = new AuditWriter(t.database.db, { maxBatch: 7 });
+    const b = new AuditWriter(t.database.db, { maxBatch: 5 });
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).record({ actor: system(), mode: 'pull', outcome: 'ok', dataset: 'two.ds' })),
+    );
+    assert.equal((await verifyChain(t.database.db, 'access')).intact, true);
+  });
+});
+
+describe('tamper evidence', () => {
+  it('the application role cannot UPDATE, DELETE or TRUNCATE audit rows', async () => {
+    await buildDepartment(t);
+    const db = t.database.db;
+    await assert.rejects(sql`update audit_admin set action = 'x' where seq = 1`.execute(db), /append-only/);
+    await assert.rejects(sql`delete from audit_admin where seq = 1`.execute(db), /append-only/);
+    await assert.rejects(sql`truncate audit_access`.execute(db), /append-only/);
+  });
+
+  it('verify reports intact with the entry count, over HTTP and from the command line', async () => {
+    const res = await t.call(t.adminToken, { method: 'GET', url: '/v1/audit/verify' });
+    assert.equal(res.statusCode, 200);
+    const body = res.json();
+    assert.equal(body.intact, true);
+    const admin = body.logs.find((l: { log: string }) => l.log === 'admin');
+    const { count } = await t.database.db
+      .selectFrom('audit_admin')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
+    assert.equal(admin.entries, Number(count));
+    const cli = await run(process.execPath, ['bin/brx.js', 'audit', 'verify', '--json'], {
+      env: { ...process.env, DATABASE_URL: t.database.url },
+    });
+    assert.equal(JSON.parse(cli.stdout).intact, true);
+  });
+
+  // these run last in the file: they break the chain for good
+  it('an edited entry is named by its sequence number', async () => {
+    for (let i = 0; i < 3; i++) await buildDepartment(t);
+    await tamper(`update audit_admin set detail = '{"name":"forged"}' where seq = 3`);
+    const report = (await t.call(t.adminToken, { method: 'GET', url: '/v1/audit/verify' })).json();
+    const admin = report.logs.find((l: { log: string }) => l.log === 'admin');
+    assert.equal(report.intact, false);
+    assert.equal(admin.firstBrokenSeq, 3);
+    assert.match(admin.reason, /changed/);
+  });
+
+  it('a deleted entry is named, and the CLI exits non-zero', async () => {
+    await tamper(`update audit_admin set detail = '{"name":"forged"}' where seq = 3`); // already broken at 3
+    await tamper('delete from audit_access where seq = 2');
+    const cli = await run(process.execPath, ['bin/brx.js', 'audit', 'verify', '--log', 'access'], {
+      env: { ...process.env, DATABASE_URL: t.database.url },
+    }).catch((e: { code: number; stdout: string }) => e);
+    assert.equal((cli as { code?: number }).code, 1);
+    assert.match(cli.stdout, /access: BROKEN at entry 2: entry 2 is missing/);
+  });
+
+  it('entries removed from the end are caught by the log head', async () => {
+    const fresh = await startTestApp(); // a chain of its own, unbroken so far
+    for (let i = 0; i < 3; i++) await buildDepartment(fresh);
+    const before = await verifyChain(fresh.database.db, 'admin');
+    assert.equal(before.intact, true);
+    await tamper(`delete from audit_admin where seq = ${before.entries}`, fresh.database.url);
+    const after = await verifyChain(fresh.database.db, 'admin');
+    assert.equal(after.intact, false);
+    assert.equal(after.firstBrokenSeq, before.entries);
+    assert.match(after.reason!, /missing/);
+  });
+});

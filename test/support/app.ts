@@ -1,0 +1,100 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Department, NodeCreated, SystemCreated, User } from '../../contracts/generated/api.ts';
+import { composeUscc } from '../../registries/identifiers/uscc.ts';
+import { ensureFirstAdmin } from '../../exchange/bootstrap.ts';
+import { type Config, loadConfig } from '../../exchange/config.ts';
+import { buildApp } from '../../exchange/server.ts';
+import { createTestDatabase, onFileEnd, type TestDatabase } from './database.ts';
+
+export const adminPassword = 'admin-password-for-tests';
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly database: TestDatabase;
+  readonly config: Config;
+  readonly adminToken: string;
+  /** inject with a bearer token; JSON bodies as objects */
+  call(token: string | null, options: InjectOptions): Promise<LightMyRequestResponse>;
+  login(username: string, password: string): Promise<string>;
+}
+
+/** The real server on a fresh database of its own, with a platform admin logged in. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ BRX_ADMIN_PASSWORD: adminPassword, BRX_LOG_LEVEL: 'silent', ...env });
+  await ensureFirstAdmin(database.db, config);
+  const app = await buildApp({ config, db: database.db, logger: false });
+  onFileEnd(() => app.close());
+  const call = (token: string | null, options: InjectOptions) =>
+    app.inject({
+      ...options,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(options.headers ?? {}) },
+    });
+  const login = async (username: string, password: string) => {
+    const res = await call(null, { method: 'POST', url: '/v1/auth/login', payload: { username, password } });
+    if (res.statusCode !== 200) throw new Error(`login of ${username} failed: ${res.statusCode} ${res.body}`);
+    return res.json().token as string;
+  };
+  return { app, database, config, adminToken: await login('admin', adminPassword), call, login };
+}
+
+let sequence = 0;
+
+/** A valid organ USCC that no other fixture in this process uses. */
+export function uniqueUscc(region = '360500'): string {
+  sequence += 1;
+  return composeUscc('1', '1', region, String(10_000_000 + sequence * 7919).slice(-8));
+}
+
+export async function buildDepartment(t: TestApp, overrides: Partial<Record<string, unknown>> = {}): Promise<Department> {
+  const res = await t.call(t.adminToken, {
+    method: 'POST',
+    url: '/v1/departments',
+    payload: { code: uniqueUscc(), name: `测试部门${sequence}`, level: 'city', ...overrides },
+  });
+  if (res.statusCode !== 201) throw new Error(`buildDepartment: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
+
+export async function buildUser(
+  t: TestApp,
+  roles: { role: string; departmentId?: string | null }[],
+  password = 'a-long-enough-password',
+): Promise<{ user: User; token: string; password: string }> {
+  sequence += 1;
+  const username = `user${sequence}-${Date.now() % 100000}`;
+  const res = await t.call(t.adminToken, {
+    method: 'POST',
+    url: '/v1/users',
+    payload: { username, displayName: `测试用户${sequence}`, password, roles },
+  });
+  if (res.statusCode !== 201) throw new Error(`buildUser: ${res.statusCode} ${res.body}`);
+  return { user: res.json().user, token: await t.login(username, password), password };
+}
+
+export async function buildNode(
+  t: TestApp,
+  departmentId: string,
+): Promise<NodeCreated & { privateKey: KeyObject }> {
+  sequence += 1;
+  const keys = generateKeyPairSync('ed25519');
+  const res = await t.call(t.adminToken, {
+    method: 'POST',
+    url: `/v1/departments/${departmentId}/nodes`,
+    payload: { name: `node-${sequence}`, publicKey: keys.publicKey.export({ format: 'pem', type: 'spki' }).toString() },
+  });
+  if (res.statusCode !== 201) throw new Error(`buildNode: ${res.statusCode} ${res.body}`);
+  return { ...res.json(), privateKey: keys.privateKey };
+}
+
+export async function buildSystem(t: TestApp, departmentId: string): Promise<SystemCreated> {
+  sequence += 1;
+  const res = await t.call(t.adminToken, {
+    method: 'POST',
+    url: `/v1/departments/${departmentId}/systems`,
+    payload: { name: `system-${sequence}` },
+  });
+  if (res.statusCode !== 201) throw new Error(`buildSystem: ${res.statusCode} ${res.body}`);
+  return res.json();
+}

@@ -1,0 +1,69 @@
+import { after } from 'node:test';
+import { createDb, type Db } from '../../exchange/db/database.ts';
+import { cloneTemplate, createTemplate, databaseUrl, dropDatabase, startTestServer } from './postgres.ts';
+
+/**
+ * A fresh, migrated database for one test file. Under `npm test` the runner has started the
+ * server and migrated a template (BRX_TEST_SERVER_URL, BRX_TEST_TEMPLATE); a file run on its own
+ * (`node --import tsx --test file`) provisions both itself and stops them after its last test.
+ */
+export interface TestDatabase {
+  readonly url: string;
+  readonly serverUrl: string;
+  readonly name: string;
+  readonly db: Db;
+}
+
+interface Provisioned {
+  serverUrl: string;
+  template: string;
+  stop?: () => Promise<void>;
+}
+
+let provisioned: Promise<Provisioned> | undefined;
+
+/**
+ * Cleanups run once, after the file's last test, newest first. Registered here, at import time,
+ * the hook belongs to the file's root: an `after()` called inside a hook or test would run when
+ * that hook or test ends.
+ */
+const cleanups: (() => Promise<unknown>)[] = [];
+export function onFileEnd(fn: () => Promise<unknown>): void {
+  cleanups.push(fn);
+}
+after(async () => {
+  for (const fn of cleanups.reverse()) await fn();
+  const p = await provisioned;
+  await p?.stop?.();
+});
+
+function provision(): Promise<Provisioned> {
+  provisioned ??= (async () => {
+    if (process.env.BRX_TEST_SERVER_URL && process.env.BRX_TEST_TEMPLATE) {
+      return { serverUrl: process.env.BRX_TEST_SERVER_URL, template: process.env.BRX_TEST_TEMPLATE };
+    }
+    const server = await startTestServer();
+    const template = await createTemplate(server.adminUrl);
+    return {
+      serverUrl: server.adminUrl,
+      template,
+      stop: async () => {
+        await dropDatabase(server.adminUrl, template);
+        await server.stop();
+      },
+    };
+  })();
+  return provisioned;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const p = await provision();
+  const name = await cloneTemplate(p.serverUrl, p.template);
+  const url = databaseUrl(p.serverUrl, name);
+  const db = createDb({ url, poolSize: 10 });
+  onFileEnd(async () => {
+    await db.destroy();
+    await dropDatabase(p.serverUrl, name);
+  });
+  return { url, serverUrl: p.serverUrl, name, db };
+}
