@@ -119,6 +119,623 @@ export interface AuditVerifyReport {
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "BatchList".
+ */
+export interface BatchList {
+  items: BatchSummary[];
+  nextCursor: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "BatchSummary".
+ */
+export interface BatchSummary {
+  batchId: string;
+  nodeId: string | null;
+  /**
+   * a person resubmitting a quarantined record
+   */
+  userId: string | null;
+  receivedAt: string;
+  records: number;
+  accepted: number;
+  unchanged: number;
+  stale: number;
+  rejected: number;
+  firstOffset: number | null;
+  lastOffset: number | null;
+  bodySha256: string | null;
+  signature: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "BatchParams".
+ */
+export interface BatchParams {
+  code: string;
+  batchId: string;
+}
+/**
+ * One record of a batch. Checked one by one: a bad record is rejected with its index, the rest go on.
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "BatchRecord".
+ */
+export interface BatchRecord {
+  op: 'upsert' | 'delete';
+  /**
+   * the record key: the value of the dataset's key field
+   */
+  key: string;
+  /**
+   * the record, valid against the dataset's current contract (upsert only)
+   */
+  data?: {};
+  /**
+   * when the change happened in the source system; an older change than the stored one is stale
+   */
+  sourceTime: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "BatchRequest".
+ */
+export interface BatchRequest {
+  /**
+   * chosen by the node, unique per dataset: sending it again returns the first answer and writes nothing
+   */
+  batchId: string;
+  /**
+   * BatchRecord items (default at most 5,000)
+   */
+  records: {}[];
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "BatchResult".
+ */
+export interface BatchResult {
+  batchId: string;
+  dataset: string;
+  received: number;
+  /**
+   * records that changed the dataset (one event each)
+   */
+  accepted: number;
+  /**
+   * records identical to what is stored: no event
+   */
+  unchanged: number;
+  stale: {
+    index: number;
+    key: string;
+    storedSourceTime?: string | null;
+    message: string;
+  }[];
+  rejected: {
+    index: number;
+    key: string | null;
+    errors: RecordError[];
+    /**
+     * where the record waits for correction
+     */
+    quarantineId: string;
+  }[];
+  firstOffset: number | null;
+  lastOffset: number | null;
+  /**
+   * true when this batch id was seen before and this is the first answer again
+   */
+  replayed: boolean;
+  receivedAt: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RecordError".
+ */
+export interface RecordError {
+  /**
+   * JSON pointer into the record, e.g. /data/birthDate
+   */
+  pointer: string;
+  message: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "BatchVerification".
+ */
+export interface BatchVerification {
+  batchId: string;
+  /**
+   * the stored signature verifies with the node key that accepted it
+   */
+  signatureValid: boolean;
+  /**
+   * the stored body still hashes to the signed digest
+   */
+  bodyMatches: boolean;
+  detail: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "CodeParams".
+ */
+export interface CodeParams {
+  /**
+   * dataset code
+   */
+  code: string;
+}
+/**
+ * A and B posts (AB岗): the primary contact and the backup who acts when the primary is away; people of the provider department
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "Contacts".
+ */
+export interface Contacts {
+  primary?: string | null;
+  backup?: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "Contract".
+ */
+export interface Contract {
+  /**
+   * major.minor: minor versions are backward compatible
+   */
+  version: string;
+  schema: {
+    [k: string]: unknown | undefined;
+  };
+  fields: {
+    [k: string]: FieldMeta | undefined;
+  };
+  createdAt: string;
+}
+/**
+ * What the catalog says of one data item (数据项) of a record
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "FieldMeta".
+ */
+export interface FieldMeta {
+  /**
+   * Chinese title, e.g. 公民身份号码
+   */
+  title: string;
+  /**
+   * data element code where one exists (e.g. DE00001)
+   */
+  dataElement?: string;
+  sensitivity: 'public' | 'internal' | 'personal' | 'sensitive-personal';
+  /**
+   * per-field sharing type; may only be stricter than the dataset's
+   */
+  sharingType?: 'unconditional' | 'conditional' | 'none';
+  /**
+   * consumers may look records up by this field
+   */
+  searchable?: boolean;
+  /**
+   * the rule for masked access: id-number 110105********002X, name 张*, phone 138****1234, address to district level
+   */
+  masking?: 'id-number' | 'name' | 'phone' | 'address' | 'redact' | 'none';
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "ContractCreate".
+ */
+export interface ContractCreate {
+  /**
+   * JSON Schema (draft 2020-12 or 07) of one record: an object whose properties are the data items
+   */
+  schema: {};
+  /**
+   * metadata for every top-level property
+   */
+  fields: {
+    [k: string]: FieldMeta | undefined;
+  };
+  /**
+   * publish an incompatible change as a new major version
+   */
+  breaking?: boolean;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "ContractList".
+ */
+export interface ContractList {
+  items: Contract[];
+}
+/**
+ * A catalog entry (信息资源目录项) with its current contract
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "Dataset".
+ */
+export interface Dataset {
+  id: string;
+  /**
+   * <region code>-<provider organisation code>-<sequence>, e.g. 360500-014283022-0001
+   */
+  code: string;
+  name: string;
+  summary: string;
+  providerDepartmentId: string;
+  providerName: string;
+  class: 'base' | 'thematic' | 'department';
+  sharingType: 'unconditional' | 'conditional' | 'none';
+  sharingConditions: string;
+  legalBasis: string;
+  openType: 'open' | 'conditional' | 'closed';
+  exchangeModes: string[];
+  updateCycle: string;
+  keyField: string;
+  requestDeadlineDays: number;
+  contacts: Contacts;
+  tags: string[];
+  status: 'draft' | 'published' | 'retired';
+  currentVersion: string | null;
+  contract?: Contract;
+  createdAt: string;
+  updatedAt: string;
+  publishedAt: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "DatasetCreate".
+ */
+export interface DatasetCreate {
+  name: string;
+  summary?: string;
+  providerDepartmentId: string;
+  class: 'base' | 'thematic' | 'department';
+  sharingType: 'unconditional' | 'conditional' | 'none';
+  sharingConditions?: string;
+  /**
+   * required when sharingType is none
+   */
+  legalBasis?: string;
+  openType: 'open' | 'conditional' | 'closed';
+  /**
+   * @minItems 1
+   */
+  exchangeModes: ['subscribe' | 'pull' | 'verify' | 'file', ...('subscribe' | 'pull' | 'verify' | 'file')[]];
+  updateCycle: 'realtime' | 'daily' | 'weekly' | 'monthly' | 'yearly';
+  keyField: string;
+  requestDeadlineDays?: number;
+  contacts?: Contacts;
+  /**
+   * @maxItems 20
+   */
+  tags?:
+    | []
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ];
+  contract?: ContractCreate;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "DatasetList".
+ */
+export interface DatasetList {
+  items: Dataset[];
+  nextCursor: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "DatasetQuery".
+ */
+export interface DatasetQuery {
+  /**
+   * words of the name, summary, code or tags (Chinese works: substring match)
+   */
+  q?: string;
+  /**
+   * provider department id
+   */
+  provider?: string;
+  class?: 'base' | 'thematic' | 'department';
+  tag?: string;
+  sharingType?: 'unconditional' | 'conditional' | 'none';
+  status?: 'draft' | 'published' | 'retired';
+  /**
+   * nextCursor of the previous page
+   */
+  cursor?: string;
+  limit?: number;
+}
+/**
+ * Catalog fields a provider may change; code, provider and key field are fixed
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "DatasetUpdate".
+ */
+export interface DatasetUpdate {
+  name?: string;
+  summary?: string;
+  class?: 'base' | 'thematic' | 'department';
+  sharingType?: 'unconditional' | 'conditional' | 'none';
+  sharingConditions?: string;
+  legalBasis?: string;
+  openType?: 'open' | 'conditional' | 'closed';
+  /**
+   * @minItems 1
+   */
+  exchangeModes?: ['subscribe' | 'pull' | 'verify' | 'file', ...('subscribe' | 'pull' | 'verify' | 'file')[]];
+  updateCycle?: 'realtime' | 'daily' | 'weekly' | 'monthly' | 'yearly';
+  requestDeadlineDays?: number;
+  contacts?: Contacts;
+  /**
+   * @maxItems 20
+   */
+  tags?:
+    | []
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ];
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "Department".
  */
 export interface Department {
@@ -350,6 +967,14 @@ export interface NodeUpdate {
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "PageQuery".
+ */
+export interface PageQuery {
+  cursor?: string;
+  limit?: number;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "PasswordIssued".
  */
 export interface PasswordIssued {
@@ -398,6 +1023,78 @@ export interface Problem {
     in?: 'body' | 'query' | 'params' | 'headers';
     message: string;
   }[];
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "QuarantineDiscard".
+ */
+export interface QuarantineDiscard {
+  reason: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "QuarantineItem".
+ */
+export interface QuarantineItem {
+  id: string;
+  batchId: string;
+  nodeId: string | null;
+  index: number;
+  key: string | null;
+  op: string | null;
+  /**
+   * the record exactly as it was sent
+   */
+  record: {
+    [k: string]: unknown | undefined;
+  };
+  errors: RecordError[];
+  status: 'open' | 'resolved' | 'discarded';
+  createdAt: string;
+  resolvedAt: string | null;
+  resolution: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "QuarantineList".
+ */
+export interface QuarantineList {
+  items: QuarantineItem[];
+  nextCursor: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "QuarantineParams".
+ */
+export interface QuarantineParams {
+  code: string;
+  id: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "QuarantineQuery".
+ */
+export interface QuarantineQuery {
+  status?: 'open' | 'resolved' | 'discarded';
+  key?: string;
+  cursor?: string;
+  limit?: number;
+}
+/**
+ * The corrected record; it goes through the same checks as a batch record
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "QuarantineResubmit".
+ */
+export interface QuarantineResubmit {
+  record: BatchRecord;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "StatusChange".
+ */
+export interface StatusChange {
+  reason?: string;
 }
 /**
  * A department's consuming information system (应用系统); it holds grants
