@@ -18,6 +18,8 @@ export interface Config {
   readonly adminPassword: string | undefined;
   readonly loginMaxFailures: number;
   readonly auditFlushMaxEntries: number;
+  readonly batchMaxRecords: number;
+  readonly batchMaxBytes: number;
 }
 
 /** Documented in README.md § Configuration; keep the two in step. */
@@ -32,6 +34,8 @@ export const configDefaults = {
   BRX_LOG_LEVEL: 'info',
   BRX_LOGIN_MAX_FAILURES: 5,
   BRX_AUDIT_FLUSH_MAX_ENTRIES: 500,
+  BRX_BATCH_MAX_RECORDS: 5000,
+  BRX_BATCH_MAX_BYTES: 16 * 1024 * 1024,
 } as const;
 
 export class ConfigError extends Error {}
@@ -74,5 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPassword: env.BRX_ADMIN_PASSWORD || undefined,
     loginMaxFailures: integer(env, 'BRX_LOGIN_MAX_FAILURES', 1, 1000),
     auditFlushMaxEntries: integer(env, 'BRX_AUDIT_FLUSH_MAX_ENTRIES', 1, 10_000),
+    batchMaxRecords: integer(env, 'BRX_BATCH_MAX_RECORDS', 1, 100_000),
+    batchMaxBytes: integer(env, 'BRX_BATCH_MAX_BYTES', 1024, 1024 * 1024 * 1024),
   });
 }

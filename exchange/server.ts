@@ -4,6 +4,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { apiSchemas } from '../contracts/index.ts';
 import { identifierFormats } from '../registries/identifiers/formats.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { catalogRoutes } from './catalog/routes.ts';
+import { ingestRoutes } from './ingest/routes.ts';
 import { AuditWriter } from './audit/writer.ts';
 import guard from './auth/guard.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -77,6 +79,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     await audit.close();
   });
+  // A POST without a body means an empty object, so `curl -X POST …/publish` works as expected.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  });
   for (const schema of apiSchemas) app.addSchema(schema);
 
   await app.register(problem);
@@ -89,5 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(machineRoutes, { db });
   await app.register(userRoutes, { db });
   await app.register(auditRoutes, { db });
+  await app.register(catalogRoutes, { db });
+  await app.register(ingestRoutes, { db, config });
   return app;
 }

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { ErrorObject } from 'ajv';
+import { pointedErrors } from '../ajv-errors.ts';
 import { BrxError, type ErrorCode, errorCodes, type FieldError } from '../errors.ts';
 
 interface Problem {
@@ -13,36 +15,9 @@ interface Problem {
   errors: FieldError[];
 }
 
-interface AjvError {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
-
-function ajvMessage(e: AjvError): string {
-  switch (e.keyword) {
-    case 'required':
-      return `is required`;
-    case 'additionalProperties':
-      return `is not a known field`;
-    case 'enum':
-      return `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
-    case 'format':
-      return `is not a valid ${String(e.params.format)}`;
-    default:
-      return e.message ?? 'is not valid';
-  }
-}
-
-/** ajv's errors as JSON pointers into the part of the request they concern. */
-export function fieldErrors(errors: AjvError[], where: FieldError['in']): FieldError[] {
-  return errors.map((e) => {
-    let pointer = e.instancePath;
-    if (e.keyword === 'required') pointer += `/${String(e.params.missingProperty)}`;
-    if (e.keyword === 'additionalProperties') pointer += `/${String(e.params.additionalProperty)}`;
-    return { in: where, pointer: pointer || '/', message: ajvMessage(e) };
-  });
+/** Fastify's request-validation errors, with pointers into the part of the request they concern. */
+export function fieldErrors(errors: ErrorObject[], where: FieldError['in']): FieldError[] {
+  return pointedErrors(errors, undefined).map((e) => ({ in: where, ...e }));
 }
 
 const byFastifyCode: Record<string, ErrorCode> = {
@@ -65,7 +40,7 @@ function toProblem(error: FastifyError | BrxError | Error, request: FastifyReque
     errors,
   });
   if (error instanceof BrxError) return base(error.code, error.message, [...error.errors]);
-  const fe = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
+  const fe = error as FastifyError & { validation?: ErrorObject[]; validationContext?: string };
   if (fe.validation) {
     const where = ({ querystring: 'query', body: 'body', params: 'params', headers: 'headers' } as const)[
       fe.validationContext as 'body'

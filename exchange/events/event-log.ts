@@ -1,0 +1,30 @@
+import type { Tx } from '../db/database.ts';
+
+/** One change of one record, as a provider made it. */
+export interface NewEvent {
+  readonly key: string;
+  readonly op: 'upsert' | 'delete';
+  readonly data: unknown;
+  readonly contractVersion: string;
+  readonly sourceTime: Date;
+  readonly batchId: string;
+}
+
+export interface StoredEvent extends NewEvent {
+  readonly datasetId: string;
+  readonly offset: number;
+  readonly committedAt: Date;
+}
+
+/**
+ * The event log: the narrow interface every delivery path uses, so that a Kafka-backed log can
+ * replace the PostgreSQL one. Appends happen inside the transaction that changes the records
+ * (transactional outbox). Offsets are dense and increase per dataset, and become visible in
+ * order: a reader that has seen offset N never later finds a new event below N.
+ */
+export interface EventLog {
+  /** Reserves the next offsets of a dataset and writes the events; returns the first and last offset. */
+  append(trx: Tx, datasetId: string, events: readonly NewEvent[]): Promise<{ first: number; last: number } | null>;
+  /** Events with an offset above `after`, in offset order. */
+  read(datasetId: string, after: number, limit: number): Promise<StoredEvent[]>;
+}

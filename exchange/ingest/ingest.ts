@@ -1,0 +1,153 @@
+import { gzipSync } from 'node:zlib';
+import type { BatchResult } from '../../contracts/generated/api.ts';
+import { recordValidator } from '../catalog/contracts.ts';
+import { type DatasetRow, findContract } from '../catalog/store.ts';
+import type { Db } from '../db/database.ts';
+import { withRetry } from '../db/retry.ts';
+import { conflict } from '../errors.ts';
+import { PgEventLog } from '../events/pg-event-log.ts';
+import { type CheckedRecord, checkRecord, isRejected, type RejectedRecord } from './records.ts';
+import {
+  claimBatch,
+  findBatch,
+  finishBatch,
+  quarantineRecords,
+  resolveQuarantinedKeys,
+  storedStates,
+  storePayload,
+  upsertRecords,
+} from './store.ts';
+
+export interface BatchSubmission {
+  readonly dataset: DatasetRow;
+  readonly batchId: string;
+  readonly records: readonly unknown[];
+  readonly submitter: { readonly nodeId: string } | { readonly userId: string };
+  /** the signed request body, its hex SHA-256, the signature and the key that verified it */
+  readonly signed?: { readonly body: Buffer; readonly sha256: string; readonly signature: string; readonly publicKey: string };
+  /** a quarantined record this submission corrects (a person resubmitting it) */
+  readonly resolvesQuarantineId?: string;
+}
+
+type Stale = BatchResult['stale'][number];
+
+/** Several records for one key in one batch: the newest source time wins, then the later one. */
+function newestPerKey(records: readonly CheckedRecord[]): { winners: CheckedRecord[]; superseded: Stale[] } {
+  const byKey = new Map<string, CheckedRecord>();
+  const superseded: Stale[] = [];
+  for (const r of records) {
+    const held = byKey.get(r.key);
+    if (!held) byKey.set(r.key, r);
+    else {
+      const [win, lose] = r.sourceTime >= held.sourceTime ? [r, held] : [held, r];
+      byKey.set(r.key, win);
+      superseded.push({ index: lose.index, key: lose.key, storedSourceTime: null, message: `superseded by record ${win.index} of this batch` });
+    }
+  }
+  return { winners: [...byKey.values()].sort((a, b) => a.index - b.index), superseded };
+}
+
+/**
+ * Publishes a batch: checks every record, then in one transaction claims the batch id
+ * (idempotency), keeps the signed body, quarantines rejected records, writes the changed records
+ * and their events, and stores the answer. One bad record never fails the batch; a change older
+ * than what is stored is reported stale and not applied; a record identical to what is stored
+ * is `unchanged` and makes no event.
+ */
+export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResult> {
+  const { dataset } = s;
+  if (dataset.status === 'retired') throw conflict(`Dataset ${dataset.code} is retired and takes no more data`);
+  if (!dataset.current_version) throw conflict(`Dataset ${dataset.code} has no contract yet`);
+  const contract = (await findContract(db, dataset.id, dataset.current_version))!;
+  const validate = recordValidator(dataset.id, contract.version, contract.schema);
+  const now = Date.now();
+  const checked: CheckedRecord[] = [];
+  const rejected: RejectedRecord[] = [];
+  s.records.forEach((raw, i) => {
+    const r = checkRecord(raw, i, { validate, keyField: dataset.key_field }, now);
+    if (isRejected(r)) rejected.push(r);
+    else checked.push(r);
+  });
+  const { winners, superseded } = newestPerKey(checked);
+  const gzip = s.signed ? gzipSync(s.signed.body, { level: 1 }) : null;
+  const nodeId = 'nodeId' in s.submitter ? s.submitter.nodeId : null;
+  const userId = 'userId' in s.submitter ? s.submitter.userId : null;
+
+  const outcome = await withRetry(() =>
+    db.transaction().execute(async (trx) => {
+      const batchRowId = await claimBatch(trx, {
+        datasetId: dataset.id,
+        batchId: s.batchId,
+        nodeId,
+        userId,
+        count: s.records.length,
+        bodySha256: s.signed?.sha256 ?? null,
+        signature: s.signed?.signature ?? null,
+        signingKey: s.signed?.publicKey ?? null,
+      });
+      if (!batchRowId) return { replay: (await findBatch(trx, dataset.id, s.batchId))!, result: undefined };
+      if (gzip) await storePayload(trx, batchRowId, gzip);
+      const quarantineIds = await quarantineRecords(trx, { datasetId: dataset.id, batchId: s.batchId, nodeId }, rejected);
+
+      const last = await PgEventLog.lockHead(trx, dataset.id);
+      const stored = await storedStates(trx, dataset.id, winners.map((r) => r.key));
+      const stale: Stale[] = [...superseded];
+      const settled: string[] = [];
+      const changes: (CheckedRecord & { offset: number })[] = [];
+      for (const r of winners) {
+        const current = stored.get(r.key);
+        if (current && current.source_time > r.sourceTime) {
+          stale.push({
+            index: r.index,
+            key: r.key,
+            storedSourceTime: current.source_time.toISOString(),
+            message: `older than the stored version (${current.source_time.toISOString()}): not applied`,
+          });
+        } else {
+          settled.push(r.key);
+          const same = current && current.content_hash === r.contentHash && current.deleted === (r.op === 'delete');
+          if (!same) changes.push({ ...r, offset: last + changes.length + 1 });
+        }
+      }
+      await upsertRecords(trx, { datasetId: dataset.id, contractVersion: contract.version, nodeId, userId, batchId: s.batchId }, changes);
+      if (changes.length) {
+        await PgEventLog.insertAt(
+          trx,
+          dataset.id,
+          last,
+          changes.map((c) => ({ key: c.key, op: c.op, data: c.data, contractVersion: contract.version, sourceTime: c.sourceTime, batchId: s.batchId })),
+        );
+      }
+      await resolveQuarantinedKeys(trx, dataset.id, settled, s.batchId);
+      if (s.resolvesQuarantineId && rejected.length === 0 && settled.length > 0) {
+        await trx
+          .updateTable('quarantine')
+          .set({ status: 'resolved', resolved_at: new Date(), resolution: `corrected in batch ${s.batchId}` })
+          .where('id', '=', s.resolvesQuarantineId)
+          .where('status', '=', 'open')
+          .execute();
+      }
+      const result: BatchResult = {
+        batchId: s.batchId,
+        dataset: dataset.code,
+        received: s.records.length,
+        accepted: changes.length,
+        unchanged: settled.length - changes.length,
+        stale: stale.sort((a, b) => a.index - b.index),
+        rejected: rejected.map((r, i) => ({ index: r.index, key: r.key, errors: r.errors, quarantineId: quarantineIds[i]! })),
+        firstOffset: changes.length ? last + 1 : null,
+        lastOffset: changes.length ? last + changes.length : null,
+        replayed: false,
+        receivedAt: new Date(now).toISOString(),
+      };
+      await finishBatch(trx, batchRowId, result);
+      return { result, replay: undefined };
+    }),
+  );
+  if (outcome.result) return outcome.result;
+  const first = outcome.replay!;
+  if (s.signed && first.body_sha256 && first.body_sha256 !== s.signed.sha256) {
+    throw conflict(`Batch ${s.batchId} was received before with a different body: choose a new batch id for new records`);
+  }
+  return { ...(first.result as BatchResult), replayed: true };
+}

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import type { ValidateFunction } from 'ajv';
+import { canonicalJson } from '../../contracts/canonical.ts';
+import { type PointedError, pointedErrors } from '../ajv-errors.ts';
+
+/** A record that passed every check, ready to be compared with what is stored. */
+export interface CheckedRecord {
+  readonly index: number;
+  readonly key: string;
+  readonly op: 'upsert' | 'delete';
+  readonly data: Record<string, unknown> | null;
+  readonly sourceTime: Date;
+  readonly contentHash: string;
+}
+
+export interface RejectedRecord {
+  readonly index: number;
+  readonly key: string | null;
+  readonly record: unknown;
+  readonly errors: PointedError[];
+}
+
+const envelopeFields = new Set(['op', 'key', 'data', 'sourceTime']);
+const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+/** A source clock may run a little ahead of ours; more than this is a wrong time, not skew. */
+const futureSkewMs = 5 * 60_000;
+
+export function contentHash(data: unknown): string {
+  return createHash('sha256').update(canonicalJson(data)).digest('hex');
+}
+
+/**
+ * Checks one record of a batch: the envelope (op, key, sourceTime), then the data against the
+ * dataset's contract, and that the data's key field holds the record key. Every problem is
+ * reported, each at a JSON pointer into the record; nothing throws.
+ */
+export function checkRecord(
+  raw: unknown,
+  index: number,
+  contract: { validate: ValidateFunction; keyField: string },
+  now = Date.now(),
+): CheckedRecord | RejectedRecord {
+  const errors: PointedError[] = [];
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { index, key: null, record: raw, errors: [{ pointer: '/', message: 'must be an object with op, key, data and sourceTime' }] };
+  }
+  const r = raw as Record<string, unknown>;
+  for (const field of Object.keys(r)) {
+    if (!envelopeFields.has(field)) errors.push({ pointer: `/${field}`, message: 'is not a field of a batch record' });
+  }
+  const key = typeof r.key === 'string' && r.key.length > 0 && r.key.length <= 200 ? r.key : null;
+  if (key === null) errors.push({ pointer: '/key', message: 'must be a string of 1 to 200 characters' });
+  if (r.op !== 'upsert' && r.op !== 'delete') errors.push({ pointer: '/op', message: 'must be upsert or delete' });
+  let sourceTime: Date | null = null;
+  if (typeof r.sourceTime !== 'string' || !rfc3339.test(r.sourceTime) || Number.isNaN(Date.parse(r.sourceTime))) {
+    errors.push({ pointer: '/sourceTime', message: 'must be a date-time such as 2026-11-22T09:30:00+08:00' });
+  } else {
+    sourceTime = new Date(r.sourceTime);
+    if (sourceTime.getTime() > now + futureSkewMs) errors.push({ pointer: '/sourceTime', message: 'lies in the future' });
+  }
+  let data: Record<string, unknown> | null = null;
+  if (r.op === 'upsert') {
+    if (r.data === null || typeof r.data !== 'object' || Array.isArray(r.data)) {
+      errors.push({ pointer: '/data', message: 'an upsert needs the record as an object' });
+    } else {
+      data = r.data as Record<string, unknown>;
+      if (!contract.validate(data)) errors.push(...pointedErrors(contract.validate.errors ?? [], data, '/data'));
+      const keyValue = data[contract.keyField];
+      if (key !== null && typeof keyValue === 'string' && keyValue !== key) {
+        errors.push({ pointer: `/data/${contract.keyField}`, message: `must equal the record key "${key}"` });
+      }
+    }
+  } else if (r.op === 'delete' && r.data !== undefined && r.data !== null) {
+    errors.push({ pointer: '/data', message: 'a delete carries no data' });
+  }
+  if (errors.length || key === null || sourceTime === null) return { index, key, record: raw, errors };
+  return { index, key, op: r.op as 'upsert' | 'delete', data, sourceTime, contentHash: contentHash(data) };
+}
+
+export function isRejected(r: CheckedRecord | RejectedRecord): r is RejectedRecord {
+  return 'errors' in r;
+}

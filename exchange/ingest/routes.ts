@@ -1,0 +1,230 @@
+import { gunzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { batchSignatureHeader, bodyDigest } from '../../contracts/batch-signature.ts';
+import type {
+  BatchParams,
+  BatchRequest,
+  CodeParams,
+  PageQuery,
+  QuarantineDiscard,
+  QuarantineParams,
+  QuarantineQuery,
+  QuarantineResubmit,
+} from '../../contracts/generated/api.ts';
+import { recordAdminAction } from '../audit/store.ts';
+import { principalOf, rule } from '../auth/guard.ts';
+import { canAdministerDepartment, canReadAudit, departmentsOf, hasRole, isPlatformAdmin, type Principal } from '../auth/principal.ts';
+import { type DatasetRow, findDataset } from '../catalog/store.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import { BrxError, conflict, forbidden, notFound, unauthenticated } from '../errors.ts';
+import { actorOf, describe, problemResponses, ref } from '../http/route-helpers.ts';
+import { ingestBatch } from './ingest.ts';
+import { verifyBatchSignature } from './signature.ts';
+import { findBatch } from './store.ts';
+import { listBatches, listQuarantine, presentBatch, presentQuarantine } from './history.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: Buffer;
+  }
+}
+
+const nodes = rule('front-end nodes (前置机) of the provider department', (p) => p.kind === 'node');
+const providerPeopleOrNodes = rule('the provider department, auditors and platform admins', (p) => p.kind === 'node' || p.kind === 'user');
+const deptAdmins = rule("the provider department's dept_admin", (p) => hasRole(p, 'dept_admin'));
+
+/** Provider department (its people and nodes), auditors and platform admins see batches and quarantine. */
+function requireProviderView(p: Principal, dataset: DatasetRow): void {
+  if (canReadAudit(p) || departmentsOf(p).includes(dataset.provider_department_id)) return;
+  throw forbidden(`Only the provider department of ${dataset.code}, auditors and platform admins may see this`);
+}
+
+export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: Db; config: Config }) {
+  // The batch signature covers the body byte for byte: keep the bytes as well as the parsed JSON.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
+    request.rawBody = body;
+    parseJson(request, body.toString('utf8'), done);
+  });
+
+  async function dataset(code: string): Promise<DatasetRow> {
+    const d = await findDataset(db, code);
+    if (!d) throw notFound(`No dataset ${code}`);
+    return d;
+  }
+
+  app.post<{ Params: CodeParams; Body: BatchRequest }>('/v1/datasets/:code/batches', {
+    config: { access: nodes },
+    bodyLimit: config.batchMaxBytes,
+    schema: {
+      ...describe(
+        'publishing',
+        `Publish a batch of records (at most ${config.batchMaxRecords} records or ${config.batchMaxBytes} bytes), signed by the node: ` +
+          'header X-Brx-Signature = base64 Ed25519 signature of "brx-batch-v1\\n<dataset code>\\n<hex SHA-256 of the body>"',
+      ),
+      params: ref('CodeParams'),
+      body: ref('BatchRequest'),
+      response: { 200: ref('BatchResult'), ...problemResponses },
+    },
+    handler: async (request) => {
+      const node = principalOf(request);
+      if (node.kind !== 'node') throw forbidden('Only nodes publish batches');
+      const d = await dataset(request.params.code);
+      if (d.provider_department_id !== node.departmentId) {
+        throw forbidden(`Dataset ${d.code} is provided by another department: a node publishes only its own department's datasets`);
+      }
+      const signature = request.headers[batchSignatureHeader];
+      if (typeof signature !== 'string' || signature === '') {
+        throw unauthenticated(`Sign the batch: header ${batchSignatureHeader} is missing`);
+      }
+      const { public_key } = await db.selectFrom('nodes').select('public_key').where('id', '=', node.nodeId).executeTakeFirstOrThrow();
+      const body = request.rawBody!;
+      if (!verifyBatchSignature(public_key, d.code, body, signature)) {
+        throw unauthenticated("The batch signature does not verify with this node's registered Ed25519 key");
+      }
+      if (request.body.records.length > config.batchMaxRecords) {
+        throw new BrxError(
+          'BRX_ERR_PAYLOAD_TOO_LARGE',
+          `A batch holds at most ${config.batchMaxRecords} records; this one has ${request.body.records.length}: split it`,
+        );
+      }
+      return ingestBatch(db, {
+        dataset: d,
+        batchId: request.body.batchId,
+        records: request.body.records,
+        submitter: { nodeId: node.nodeId },
+        signed: { body, sha256: bodyDigest(body), signature, publicKey: public_key },
+      });
+    },
+  });
+
+  app.get<{ Params: CodeParams; Querystring: PageQuery }>('/v1/datasets/:code/batches', {
+    config: { access: providerPeopleOrNodes },
+    schema: {
+      ...describe('publishing', 'Batch history of a dataset, newest first: node, time, counts, signature'),
+      params: ref('CodeParams'),
+      querystring: ref('PageQuery'),
+      response: { 200: ref('BatchList'), ...problemResponses },
+    },
+    handler: async (request) => {
+      const d = await dataset(request.params.code);
+      requireProviderView(principalOf(request), d);
+      const limit = request.query.limit ?? 50;
+      const rows = await listBatches(db, d.id, limit, request.query.cursor);
+      return { items: rows.map(presentBatch), nextCursor: rows.length === limit ? rows[rows.length - 1]!.received_at.toISOString() : null };
+    },
+  });
+
+  app.post<{ Params: BatchParams }>('/v1/datasets/:code/batches/:batchId/verify', {
+    config: { access: providerPeopleOrNodes },
+    schema: {
+      ...describe('publishing', 'Check a stored batch again: does its body still hash to what the node signed, and does the signature verify?'),
+      params: ref('BatchParams'),
+      response: { 200: ref('BatchVerification'), ...problemResponses },
+    },
+    handler: async (request) => {
+      const d = await dataset(request.params.code);
+      requireProviderView(principalOf(request), d);
+      const batch = await findBatch(db, d.id, request.params.batchId);
+      if (!batch) throw notFound(`Dataset ${d.code} has no batch ${request.params.batchId}`);
+      if (!batch.signature || !batch.signing_key || !batch.body_sha256) {
+        return { batchId: batch.batch_id, signatureValid: false, bodyMatches: false, detail: 'submitted by a person from quarantine: not signed by a node' };
+      }
+      const payload = await db.selectFrom('batch_payloads').select('body_gzip').where('batch_row_id', '=', batch.id).executeTakeFirst();
+      const body = payload ? gunzipSync(payload.body_gzip) : null;
+      const bodyMatches = body !== null && bodyDigest(body) === batch.body_sha256;
+      const signatureValid = body !== null && verifyBatchSignature(batch.signing_key, d.code, body, batch.signature);
+      return {
+        batchId: batch.batch_id,
+        signatureValid,
+        bodyMatches,
+        detail: !body
+          ? 'the stored body is gone'
+          : bodyMatches && signatureValid
+            ? 'the stored body is exactly what the node signed'
+            : 'the stored body or signature was altered after receipt',
+      };
+    },
+  });
+
+  app.get<{ Params: CodeParams; Querystring: QuarantineQuery }>('/v1/datasets/:code/quarantine', {
+    config: { access: providerPeopleOrNodes },
+    schema: {
+      ...describe('publishing', 'Rejected records waiting for correction (or resolved, or discarded), oldest first'),
+      params: ref('CodeParams'),
+      querystring: ref('QuarantineQuery'),
+      response: { 200: ref('QuarantineList'), ...problemResponses },
+    },
+    handler: async (request) => {
+      const d = await dataset(request.params.code);
+      requireProviderView(principalOf(request), d);
+      const limit = request.query.limit ?? 50;
+      const rows = await listQuarantine(db, d.id, { ...request.query, limit });
+      return { items: rows.map(presentQuarantine), nextCursor: rows.length === limit ? rows[rows.length - 1]!.created_at.toISOString() : null };
+    },
+  });
+
+  async function openItem(request: FastifyRequest<{ Params: QuarantineParams }>) {
+    const d = await dataset(request.params.code);
+    const p = principalOf(request);
+    if (!canAdministerDepartment(p, d.provider_department_id) || (isPlatformAdmin(p) && !hasRole(p, 'dept_admin', d.provider_department_id))) {
+      throw forbidden(`Only the dept_admin of the provider department of ${d.code} corrects its records`);
+    }
+    const item = await db.selectFrom('quarantine').selectAll().where('id', '=', request.params.id).where('dataset_id', '=', d.id).executeTakeFirst();
+    if (!item) throw notFound(`No quarantined record ${request.params.id} in ${d.code}`);
+    if (item.status !== 'open') throw conflict(`The quarantined record is ${item.status} already`);
+    return { d, item, userId: (p as Extract<Principal, { kind: 'user' }>).userId };
+  }
+
+  app.post<{ Params: QuarantineParams; Body: QuarantineResubmit }>('/v1/datasets/:code/quarantine/:id/resubmit', {
+    config: { access: deptAdmins },
+    schema: {
+      ...describe('publishing', 'Resubmit a corrected record; it is checked like any batch record and settles the quarantined one'),
+      params: ref('QuarantineParams'),
+      body: ref('QuarantineResubmit'),
+      response: { 200: ref('BatchResult'), ...problemResponses },
+    },
+    handler: async (request) => {
+      const { d, item, userId } = await openItem(request);
+      return ingestBatch(db, {
+        dataset: d,
+        batchId: `quarantine-${item.id}-${Date.now()}`,
+        records: [request.body.record],
+        submitter: { userId },
+        resolvesQuarantineId: item.id,
+      });
+    },
+  });
+
+  app.post<{ Params: QuarantineParams; Body: QuarantineDiscard }>('/v1/datasets/:code/quarantine/:id/discard', {
+    config: { access: deptAdmins },
+    schema: {
+      ...describe('publishing', 'Give up a quarantined record, with the reason (kept and audited)'),
+      params: ref('QuarantineParams'),
+      body: ref('QuarantineDiscard'),
+      response: { 200: ref('QuarantineItem'), ...problemResponses },
+    },
+    handler: async (request) => {
+      const { d, item } = await openItem(request);
+      const row = await db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('quarantine')
+          .set({ status: 'discarded', resolved_at: new Date(), resolution: request.body.reason })
+          .where('id', '=', item.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await recordAdminAction(trx, {
+          ...actorOf(request),
+          action: 'quarantine.discard',
+          departmentId: d.provider_department_id,
+          targetKind: 'quarantine',
+          targetId: item.id,
+          detail: { dataset: d.code, key: item.key, reason: request.body.reason },
+        });
+        return updated;
+      });
+      return presentQuarantine(row);
+    },
+  });
+}
