@@ -186,9 +186,9 @@ export interface BatchRequest {
    */
   batchId: string;
   /**
-   * BatchRecord items (default at most 5,000)
+   * BatchRecord items (default at most 5,000). Each is checked on its own: a malformed one is rejected with its index, the others go on.
    */
-  records: {}[];
+  records: unknown[];
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema

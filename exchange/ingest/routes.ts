@@ -24,6 +24,14 @@ import { verifyBatchSignature } from './signature.ts';
 import { findBatch } from './store.ts';
 import { listBatches, listQuarantine, presentBatch, presentQuarantine } from './history.ts';
 
+function readGzip(bytes: Buffer): Buffer | null {
+  try {
+    return gunzipSync(bytes);
+  } catch {
+    return null; // damaged: reported as not matching
+  }
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     rawBody?: Buffer;
@@ -132,7 +140,7 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
         return { batchId: batch.batch_id, signatureValid: false, bodyMatches: false, detail: 'submitted by a person from quarantine: not signed by a node' };
       }
       const payload = await db.selectFrom('batch_payloads').select('body_gzip').where('batch_row_id', '=', batch.id).executeTakeFirst();
-      const body = payload ? gunzipSync(payload.body_gzip) : null;
+      const body = payload ? readGzip(payload.body_gzip) : null;
       const bodyMatches = body !== null && bodyDigest(body) === batch.body_sha256;
       const signatureValid = body !== null && verifyBatchSignature(batch.signing_key, d.code, body, batch.signature);
       return {
@@ -140,7 +148,7 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
         signatureValid,
         bodyMatches,
         detail: !body
-          ? 'the stored body is gone'
+          ? 'the stored body is missing or damaged'
           : bodyMatches && signatureValid
             ? 'the stored body is exactly what the node signed'
             : 'the stored body or signature was altered after receipt',
