@@ -52,11 +52,12 @@ export class PgEventLog implements EventLog {
       select ${datasetId}::uuid, r."offset", r.key, r.op, r.data, r.contract_version, r.source_time, r.batch_id
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
           as r("offset" bigint, key text, op text, data jsonb, contract_version text, source_time timestamptz, batch_id text)`.execute(trx);
-    await trx
-      .updateTable('event_heads')
-      .set({ last_offset: last + events.length })
-      .where('dataset_id', '=', datasetId)
-      .execute();
+    await PgEventLog.advanceHead(trx, datasetId, last + events.length);
+  }
+
+  /** Moves the head past events written at offsets up to `last`, and wakes readers at commit. */
+  static async advanceHead(trx: Tx, datasetId: string, last: number): Promise<void> {
+    await trx.updateTable('event_heads').set({ last_offset: last }).where('dataset_id', '=', datasetId).execute();
     await sql`select pg_notify('brx_events', ${datasetId})`.execute(trx);
   }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import { canonicalJson } from '../../contracts/canonical.ts';
 import { type PointedError, pointedErrors } from '../ajv-errors.ts';
@@ -25,8 +25,14 @@ const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 /** A source clock may run a little ahead of ours; more than this is a wrong time, not skew. */
 const futureSkewMs = 5 * 60_000;
 
+// crypto.hash (Node ≥ 20.12) is the one-shot form: about half the cost of createHash per record
+const sha256: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (text) => (crypto as unknown as { hash(alg: string, data: string, enc: string): string }).hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 export function contentHash(data: unknown): string {
-  return createHash('sha256').update(canonicalJson(data)).digest('hex');
+  return sha256(canonicalJson(data));
 }
 
 /**

@@ -101,7 +101,7 @@ describe('catalog entries', () => {
 describe('contracts', () => {
   it('refuses a schema that is not valid JSON Schema, or whose key field is missing or not required, with the reason', async () => {
     const dataset = await buildDataset(t, market.id, { contract: undefined }, { publish: false });
-    const post = (contract: unknown) => t.call(marketAdmin, { method: 'POST', url: `/v1/datasets/${dataset.code}/contracts`, payload: contract });
+    const post = (contract: object) => t.call(marketAdmin, { method: 'POST', url: `/v1/datasets/${dataset.code}/contracts`, payload: contract });
 
     const notSchema = await post({ schema: { type: 'object', properties: { uscc: { type: 'strin' } } }, fields: {} });
     assert.equal(notSchema.statusCode, 400);

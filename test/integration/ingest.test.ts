@@ -49,7 +49,7 @@ describe('publishing a batch', () => {
     const again = await sendBatch(t, node, code, batch);
     assert.equal(again.statusCode, 200);
     assert.equal(again.json().replayed, true);
-    assert.deepEqual({ ...again.json(), replayed: false }, first.json());
+    assert.deepEqual({ ...(again.json() as object), replayed: false }, first.json());
     assert.equal((await events()).length, before);
   });
 

@@ -14,7 +14,8 @@ const base = {
     tags: { type: 'array', items: { type: 'string', maxLength: 10 } },
   },
 };
-const clone = () => structuredClone(base) as typeof base & { properties: Record<string, Record<string, unknown>>; required: string[] };
+type Schema = { type: string; required: string[]; additionalProperties: boolean; properties: Record<string, Record<string, unknown>> };
+const clone = () => structuredClone(base) as unknown as Schema;
 const messages = (n: unknown) => compatibilityBreaks(base, n).map((b) => `${b.pointer} ${b.message}`);
 
 describe('contract compatibility', () => {
