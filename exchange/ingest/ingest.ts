@@ -7,16 +7,7 @@ import { withRetry } from '../db/retry.ts';
 import { conflict } from '../errors.ts';
 import { PgEventLog } from '../events/pg-event-log.ts';
 import { type CheckedRecord, checkRecord, isRejected, type RejectedRecord } from './records.ts';
-import {
-  claimBatch,
-  findBatch,
-  finishBatch,
-  quarantineRecords,
-  resolveQuarantinedKeys,
-  storedStates,
-  storePayload,
-  upsertRecords,
-} from './store.ts';
+import { applyRecords, claimBatch, findBatch, finishBatch, quarantineRecords, resolveQuarantinedKeys, storePayload } from './store.ts';
 
 export interface BatchSubmission {
   readonly dataset: DatasetRow;
@@ -90,34 +81,23 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
       const quarantineIds = await quarantineRecords(trx, { datasetId: dataset.id, batchId: s.batchId, nodeId }, rejected);
 
       const last = await PgEventLog.lockHead(trx, dataset.id);
-      const stored = await storedStates(trx, dataset.id, winners.map((r) => r.key));
+      const { applied, notApplied } = await applyRecords(
+        trx,
+        { datasetId: dataset.id, last, contractVersion: contract.version, nodeId, userId, batchId: s.batchId },
+        winners,
+      );
+      if (applied > 0) await PgEventLog.advanceHead(trx, dataset.id, last + applied);
       const stale: Stale[] = [...superseded];
-      const settled: string[] = [];
-      const changes: (CheckedRecord & { offset: number })[] = [];
-      for (const r of winners) {
-        const current = stored.get(r.key);
-        if (current && current.source_time > r.sourceTime) {
-          stale.push({
-            index: r.index,
-            key: r.key,
-            storedSourceTime: current.source_time.toISOString(),
-            message: `older than the stored version (${current.source_time.toISOString()}): not applied`,
-          });
-        } else {
-          settled.push(r.key);
-          const same = current && current.content_hash === r.contentHash && current.deleted === (r.op === 'delete');
-          if (!same) changes.push({ ...r, offset: last + changes.length + 1 });
+      let unchanged = 0;
+      for (const r of notApplied) {
+        if (r.verdict === 'unchanged') unchanged += 1;
+        else {
+          const stored = r.stored_time.toISOString();
+          stale.push({ index: r.idx, key: r.key, storedSourceTime: stored, message: `older than the stored version (${stored}): not applied` });
         }
       }
-      await upsertRecords(trx, { datasetId: dataset.id, contractVersion: contract.version, nodeId, userId, batchId: s.batchId }, changes);
-      if (changes.length) {
-        await PgEventLog.insertAt(
-          trx,
-          dataset.id,
-          last,
-          changes.map((c) => ({ key: c.key, op: c.op, data: c.data, contractVersion: contract.version, sourceTime: c.sourceTime, batchId: s.batchId })),
-        );
-      }
+      const staleKeys = new Set(stale.map((x) => x.index));
+      const settled = winners.filter((r) => !staleKeys.has(r.index)).map((r) => r.key);
       await resolveQuarantinedKeys(trx, dataset.id, settled, s.batchId);
       if (s.resolvesQuarantineId && rejected.length === 0 && settled.length > 0) {
         await trx
@@ -131,12 +111,12 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
         batchId: s.batchId,
         dataset: dataset.code,
         received: s.records.length,
-        accepted: changes.length,
-        unchanged: settled.length - changes.length,
+        accepted: applied,
+        unchanged,
         stale: stale.sort((a, b) => a.index - b.index),
         rejected: rejected.map((r, i) => ({ index: r.index, key: r.key, errors: r.errors, quarantineId: quarantineIds[i]! })),
-        firstOffset: changes.length ? last + 1 : null,
-        lastOffset: changes.length ? last + changes.length : null,
+        firstOffset: applied ? last + 1 : null,
+        lastOffset: applied ? last + applied : null,
         replayed: false,
         receivedAt: new Date(now).toISOString(),
       };
