@@ -3,6 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { composeUscc } from '../registries/identifiers/uscc.ts';
 import type { Db } from './db/database.ts';
+import type { DatasetCreate } from '../contracts/generated/api.ts';
+import { draftDataset, publishDataset } from './catalog/datasets.ts';
 import { createDepartment } from './identity/departments.ts';
 import { createNode, createSystem } from './identity/machines.ts';
 import { createUser } from './identity/users.ts';
@@ -25,14 +27,53 @@ export const demoDepartments = {
   ],
 } as const;
 
+/** A published dataset of the public-security bureau, for trying the publish API with the demo node. */
+const householdDataset: Omit<DatasetCreate, 'providerDepartmentId'> = {
+  name: '户籍人口基本信息',
+  summary: '公安户籍登记的人口基本信息（演示数据集）',
+  class: 'department',
+  sharingType: 'conditional',
+  sharingConditions: '用于政务服务事项办理中的身份核验与材料免提交',
+  legalBasis: '《中华人民共和国户口登记条例》',
+  openType: 'closed',
+  exchangeModes: ['pull', 'subscribe', 'verify'],
+  updateCycle: 'realtime',
+  keyField: 'idNumber',
+  tags: ['人口', '户籍'],
+  contract: {
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['idNumber', 'name', 'gender', 'birthDate'],
+      properties: {
+        idNumber: { type: 'string', format: 'cn-id-number' },
+        name: { type: 'string', minLength: 1, maxLength: 50 },
+        gender: { type: 'string', enum: ['1', '2', '9'] },
+        birthDate: { type: 'string', format: 'date' },
+        householdRegion: { type: 'string', pattern: '^[0-9]{6}$' },
+        address: { type: 'string', maxLength: 200 },
+      },
+    },
+    fields: {
+      idNumber: { title: '公民身份号码', dataElement: 'DE00001', sensitivity: 'sensitive-personal', searchable: true, masking: 'id-number' },
+      name: { title: '姓名', dataElement: 'DE00002', sensitivity: 'personal', searchable: true, masking: 'name' },
+      gender: { title: '性别', sensitivity: 'personal' },
+      birthDate: { title: '出生日期', sensitivity: 'personal' },
+      householdRegion: { title: '户籍地行政区划', sensitivity: 'personal' },
+      address: { title: '户籍地址', sensitivity: 'personal', masking: 'address' },
+    },
+  },
+};
+
 export interface DemoSeed {
   readonly created: boolean;
   readonly credentialsFile: string;
 }
 
 /**
- * Demo departments under a city government, a node for the public-security bureau and a
- * consuming system for the human-resources bureau, and a dept_admin for each bureau. Their
+ * Demo departments under a city government, a node and a published dataset for the
+ * public-security bureau, a consuming system for the human-resources bureau, and a dept_admin
+ * for each bureau. Their
  * secrets go to <home>/demo-credentials.json (mode 0600) for trying brx out; run once, on an
  * empty catalog of departments.
  */
@@ -68,6 +109,8 @@ export async function seedDemo(db: Db, home: string): Promise<DemoSeed> {
       actor,
     );
     const system = await createSystem(trx, ids.hrss!, { name: 'social-insurance', description: '社会保险业务系统' }, actor);
+    const dataset = await draftDataset(trx, { ...householdDataset, providerDepartmentId: ids.police! }, actor);
+    await publishDataset(trx, dataset, actor);
     return {
       note: 'Demo secrets for trying brx out on this machine. Never use them in production.',
       departments: ids,
@@ -79,6 +122,7 @@ export async function seedDemo(db: Db, home: string): Promise<DemoSeed> {
         privateKey: keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
       },
       system: { id: system.row.id, departmentId: ids.hrss, apiKey: system.apiKey },
+      dataset,
     };
   });
   await writeFile(credentialsFile, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });

@@ -112,13 +112,13 @@ async function copyBaseline(databaseUrl: string): Promise<number> {
   await client.connect();
   await client.query('create table bench_copy (key text, data jsonb)');
   const started = performance.now();
-  const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
+  const copyText = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
   async function* rows() {
     for (let i = 0; i < total; i += 1000) {
       let chunk = '';
       for (let j = i; j < Math.min(i + 1000, total); j++) {
         const p = syntheticPerson(j);
-        chunk += `${p.idNumber}\t${escape(JSON.stringify(p))}\n`;
+        chunk += `${p.idNumber}\t${copyText(JSON.stringify(p))}\n`;
       }
       yield chunk;
     }
