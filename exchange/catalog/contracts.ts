@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import ajvFormatsModule from 'ajv-formats';
 import type { ContractCreate, FieldMeta } from '../../contracts/generated/api.ts';
-import { identifierFormats } from '../../registries/identifiers/formats.ts';
+import { identifierFormats, normalizeIdentifier } from '../../registries/identifiers/formats.ts';
 import { type PointedError, pointedErrors } from '../ajv-errors.ts';
 
 const ajvFormats = (ajvFormatsModule as unknown as { default: (ajv: Ajv) => Ajv }).default;
@@ -77,4 +77,10 @@ export function recordValidator(datasetId: string, version: string, schema: obje
     compiled.set(cacheKey, validate);
   }
   return validate;
+}
+
+/** When the key field holds an identifier (a format such as cn-id-number), keys are compared in its canonical form. */
+export function keyNormalizer(schema: object, keyField: string): ((key: string) => string) | undefined {
+  const format = ((schema as { properties?: Record<string, { format?: string }> }).properties?.[keyField])?.format;
+  return format && format in identifierFormats ? (key) => normalizeIdentifier(format, key) : undefined;
 }

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { BatchResult } from '../../contracts/generated/api.ts';
-import { recordValidator } from '../catalog/contracts.ts';
+import { keyNormalizer, recordValidator } from '../catalog/contracts.ts';
 import { type DatasetRow, findContract } from '../catalog/store.ts';
 import type { Db } from '../db/database.ts';
 import { withRetry } from '../db/retry.ts';
@@ -51,11 +51,12 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
   if (!dataset.current_version) throw conflict(`Dataset ${dataset.code} has no contract yet`);
   const contract = (await findContract(db, dataset.id, dataset.current_version))!;
   const validate = recordValidator(dataset.id, contract.version, contract.schema);
+  const normalizeKey = keyNormalizer(contract.schema, dataset.key_field);
   const now = Date.now();
   const checked: CheckedRecord[] = [];
   const rejected: RejectedRecord[] = [];
   s.records.forEach((raw, i) => {
-    const r = checkRecord(raw, i, { validate, keyField: dataset.key_field }, now);
+    const r = checkRecord(raw, i, { validate, keyField: dataset.key_field, normalizeKey }, now);
     if (isRejected(r)) rejected.push(r);
     else checked.push(r);
   });

@@ -43,7 +43,7 @@ export function contentHash(data: unknown): string {
 export function checkRecord(
   raw: unknown,
   index: number,
-  contract: { validate: ValidateFunction; keyField: string },
+  contract: { validate: ValidateFunction; keyField: string; normalizeKey?: ((key: string) => string) | undefined },
   now = Date.now(),
 ): CheckedRecord | RejectedRecord {
   const errors: PointedError[] = [];
@@ -54,7 +54,8 @@ export function checkRecord(
   for (const field of Object.keys(r)) {
     if (!envelopeFields.has(field)) errors.push({ pointer: `/${field}`, message: 'is not a field of a batch record' });
   }
-  const key = typeof r.key === 'string' && r.key.length > 0 && r.key.length <= 200 ? r.key : null;
+  const normalize = contract.normalizeKey ?? ((k: string) => k);
+  const key = typeof r.key === 'string' && r.key.length > 0 && r.key.length <= 200 ? normalize(r.key) : null;
   if (key === null) errors.push({ pointer: '/key', message: 'must be a string of 1 to 200 characters' });
   if (r.op !== 'upsert' && r.op !== 'delete') errors.push({ pointer: '/op', message: 'must be upsert or delete' });
   let sourceTime: Date | null = null;
@@ -70,9 +71,11 @@ export function checkRecord(
       errors.push({ pointer: '/data', message: 'an upsert needs the record as an object' });
     } else {
       data = r.data as Record<string, unknown>;
-      if (!contract.validate(data)) errors.push(...pointedErrors(contract.validate.errors ?? [], data, '/data'));
       const keyValue = data[contract.keyField];
-      if (key !== null && typeof keyValue === 'string' && keyValue !== key) {
+      if (contract.normalizeKey && typeof keyValue === 'string') data = { ...data, [contract.keyField]: normalize(keyValue) };
+      if (!contract.validate(data)) errors.push(...pointedErrors(contract.validate.errors ?? [], data, '/data'));
+      const dataKey = data[contract.keyField];
+      if (key !== null && typeof dataKey === 'string' && dataKey !== key) {
         errors.push({ pointer: `/data/${contract.keyField}`, message: `must equal the record key "${key}"` });
       }
     }

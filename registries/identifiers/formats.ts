@@ -23,3 +23,13 @@ export function identifierDetail(format: string, value: string): string | undefi
   const first = result?.errors[0];
   return first ? `is not a valid ${format}: ${first.message}` : undefined;
 }
+
+/**
+ * The canonical form of an identifier (upper case, trimmed), so that 11010519491231002x and
+ * 11010519491231002X are one record key. Values that do not validate are returned unchanged
+ * (their validation error is reported elsewhere).
+ */
+export function normalizeIdentifier(format: string, value: string): string {
+  const result = validators[format]?.(value);
+  return result?.valid && result.normalized ? result.normalized : value;
+}

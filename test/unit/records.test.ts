@@ -33,6 +33,14 @@ describe('checkRecord', () => {
     assert.deepEqual(r.errors.map((e) => e.message), ['lies in the future', 'must equal the record key "k1"']);
   });
 
+  it('compares identifier keys in their canonical form', () => {
+    const upper = (k: string) => k.toUpperCase();
+    const r = checkRecord({ op: 'upsert', key: '11010519491231002x', data: { id: '11010519491231002x', name: 'x' }, sourceTime: '2026-11-21T08:00:00Z' }, 0, { ...contract, normalizeKey: upper }, now);
+    assert.ok(!isRejected(r));
+    assert.equal(r.key, '11010519491231002X');
+    assert.equal(r.data!.id, '11010519491231002X');
+  });
+
   it('hashes content independently of key order', () => {
     assert.equal(contentHash({ a: 1, b: [1, { c: 2, d: 3 }] }), contentHash({ b: [1, { d: 3, c: 2 }], a: 1 }));
     assert.notEqual(contentHash({ a: 1 }), contentHash({ a: 2 }));
