@@ -1,5 +1,6 @@
 import { adminCommand } from './commands/admin.ts';
 import { auditCommand } from './commands/audit.ts';
+import { idCommand } from './commands/id.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
 
@@ -14,6 +15,7 @@ const commands: Record<string, Command> = {
   migrate: migrateCommand,
   admin: adminCommand,
   audit: auditCommand,
+  id: idCommand,
 };
 
 function usage(): string {

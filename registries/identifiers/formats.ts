@@ -1,5 +1,7 @@
 import type { IdentifierResult } from './result.ts';
+import { validateCertificateId } from './certificate-id.ts';
 import { validateIdNumber } from './id-number.ts';
+import { validateRegionCode } from './region.ts';
 import { validateUscc } from './uscc.ts';
 
 /**
@@ -9,6 +11,8 @@ import { validateUscc } from './uscc.ts';
  */
 const validators: Record<string, (value: string) => IdentifierResult<unknown>> = {
   'cn-uscc': validateUscc,
+  'cn-certificate-id': validateCertificateId,
+  'cn-region-code': validateRegionCode,
   // a record stores the 18-character form: a 15-digit number is for look-ups only
   'cn-id-number': (v) => (/^\d{15}$/.test(v.trim()) ? { valid: false, normalized: v, facts: null, errors: [{ rule: 'length', message: 'store the 18-character number; 15-digit numbers are for look-ups only' }] } : validateIdNumber(v)),
 };

@@ -1,3 +1,4 @@
+import { isProvincePrefix } from './region.ts';
 import { failure, type IdentifierResult } from './result.ts';
 
 /**
@@ -52,7 +53,9 @@ export function validateIdNumber(input: string, options: { today?: Date } = {}):
   }
   if (value.length !== 18) return failure(value, 'length', `must be 18 characters (or a 15-digit old number), got ${value.length}`);
   if (!/^\d{17}[\dX]$/.test(value)) return failure(value, 'characters', 'must be 17 digits and a digit or X');
-  if (!/^[1-8]\d{5}$/.test(value.slice(0, 6))) return failure(value, 'region', `"${value.slice(0, 6)}" is not a region code`);
+  // The region is the one where the number was issued, which may since have been merged or
+  // renamed: only the province is checked against today's table.
+  if (!isProvincePrefix(value)) return failure(value, 'region', `"${value.slice(0, 6)}" names no province`);
   const birth = value.slice(6, 14);
   if (!realDate(birth)) return failure(value, 'birth-date', `"${birth}" is not a real date`);
   const birthDate = `${birth.slice(0, 4)}-${birth.slice(4, 6)}-${birth.slice(6, 8)}`;
