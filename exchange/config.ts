@@ -20,6 +20,7 @@ export interface Config {
   readonly auditFlushMaxEntries: number;
   readonly batchMaxRecords: number;
   readonly batchMaxBytes: number;
+  readonly verifyPerMinute: number;
 }
 
 /** Documented in README.md § Configuration; keep the two in step. */
@@ -36,6 +37,7 @@ export const configDefaults = {
   BRX_AUDIT_FLUSH_MAX_ENTRIES: 500,
   BRX_BATCH_MAX_RECORDS: 5000,
   BRX_BATCH_MAX_BYTES: 16 * 1024 * 1024,
+  BRX_VERIFY_PER_MINUTE: 6000,
 } as const;
 
 export class ConfigError extends Error {}
@@ -80,5 +82,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditFlushMaxEntries: integer(env, 'BRX_AUDIT_FLUSH_MAX_ENTRIES', 1, 10_000),
     batchMaxRecords: integer(env, 'BRX_BATCH_MAX_RECORDS', 1, 100_000),
     batchMaxBytes: integer(env, 'BRX_BATCH_MAX_BYTES', 1024, 1024 * 1024 * 1024),
+    verifyPerMinute: integer(env, 'BRX_VERIFY_PER_MINUTE', 1, 10_000_000),
   });
 }

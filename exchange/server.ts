@@ -6,6 +6,9 @@ import { identifierFormats } from '../registries/identifiers/formats.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { ingestRoutes } from './ingest/routes.ts';
+import { recordRoutes } from './records/routes.ts';
+import { registryRoutes } from './registries/routes.ts';
+import { verifyRoutes } from './verify/routes.ts';
 import { AuditWriter } from './audit/writer.ts';
 import guard from './auth/guard.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -97,5 +100,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auditRoutes, { db });
   await app.register(catalogRoutes, { db });
   await app.register(ingestRoutes, { db, config });
+  await app.register(registryRoutes, { db });
+  await app.register(recordRoutes, { db });
+  await app.register(verifyRoutes, { db, config });
   return app;
 }

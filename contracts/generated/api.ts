@@ -258,6 +258,23 @@ export interface BatchVerification {
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "CertificateVerdict".
+ */
+export interface CertificateVerdict {
+  /**
+   * known, signed by its issuer, and neither suspended, revoked nor expired
+   */
+  valid: boolean;
+  status: 'valid' | 'suspended' | 'revoked' | 'expired' | null;
+  validTo: string | null;
+  /**
+   * the issuer's unified social credit code
+   */
+  issuer: string | null;
+  signatureValid: boolean;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "CodeParams".
  */
 export interface CodeParams {
@@ -806,6 +823,16 @@ export interface IdParams {
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "IssuerKey".
+ */
+export interface IssuerKey {
+  /**
+   * Ed25519 public key (SPKI PEM or raw base64) that verifies the department's certificate signatures
+   */
+  publicKey: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "KeyIssued".
  */
 export interface KeyIssued {
@@ -1026,6 +1053,45 @@ export interface Problem {
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "QualityIssue".
+ */
+export interface QualityIssue {
+  id: string;
+  dataset: string;
+  key: string;
+  kind: 'conflict' | 'dangling-link';
+  field: string;
+  /**
+   * conflict: every value with its department and source time; dangling-link: the registry and the missing key
+   */
+  detail: {
+    [k: string]: unknown | undefined;
+  };
+  status: string;
+  createdAt: string;
+  resolvedAt: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "QualityIssueList".
+ */
+export interface QualityIssueList {
+  items: QualityIssue[];
+  nextCursor: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "QualityQuery".
+ */
+export interface QualityQuery {
+  dataset?: string;
+  department?: string;
+  status?: 'open' | 'resolved';
+  cursor?: string;
+  limit?: number;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "QuarantineDiscard".
  */
 export interface QuarantineDiscard {
@@ -1088,6 +1154,126 @@ export interface QuarantineQuery {
  */
 export interface QuarantineResubmit {
   record: BatchRecord;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RecordParams".
+ */
+export interface RecordParams {
+  code: string;
+  key: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RecordQuery".
+ */
+export interface RecordQuery {
+  /**
+   * the record as the exchange held it at that time
+   */
+  asOf?: string;
+  /**
+   * for registries: where each field came from
+   */
+  provenance?: boolean;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RecordView".
+ */
+export interface RecordView {
+  dataset: string;
+  key: string;
+  data: {
+    [k: string]: unknown | undefined;
+  } | null;
+  deleted: boolean;
+  contractVersion: string;
+  /**
+   * the event offset of this version
+   */
+  offset: number;
+  sourceTime: string;
+  provenance?: {
+    [k: string]:
+      | {
+          department?: string;
+          batch?: string;
+          sourceTime?: string;
+        }
+      | undefined;
+  };
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "Registry".
+ */
+export interface Registry {
+  kind: string;
+  /**
+   * the registry's dataset code
+   */
+  code: string;
+  providerDepartmentId: string;
+  sources: {
+    departmentId: string;
+    fields: string[];
+  }[];
+  authority: RegistryAuthority;
+}
+/**
+ * Per field, department ids in order of authority; "*" ranks the fields not named. Equal authority: the newest source time wins, and a disagreement is a data-quality issue.
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RegistryAuthority".
+ */
+export interface RegistryAuthority {
+  [k: string]: string[] | undefined;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RegistryCreate".
+ */
+export interface RegistryCreate {
+  kind: 'population' | 'legal-person' | 'certificate';
+  /**
+   * the department that runs the registry (e.g. the data-administration bureau)
+   */
+  providerDepartmentId: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RegistryKindParams".
+ */
+export interface RegistryKindParams {
+  kind: 'population' | 'legal-person' | 'certificate';
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RegistryList".
+ */
+export interface RegistryList {
+  items: Registry[];
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RegistrySource".
+ */
+export interface RegistrySource {
+  /**
+   * fields the department contributes; ["*"] for all
+   *
+   * @minItems 1
+   */
+  fields: [string, ...string[]];
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RegistrySourceParams".
+ */
+export interface RegistrySourceParams {
+  kind: 'population' | 'legal-person' | 'certificate';
+  departmentId: string;
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -1190,4 +1376,54 @@ export interface UserUpdate {
    * @maxItems 50
    */
   roles?: RoleGrant[];
+}
+/**
+ * either certificateId, or typeCode + number + holderId
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "VerifyCertificate".
+ */
+export interface VerifyCertificate {
+  certificateId?: string;
+  typeCode?: string;
+  number?: string;
+  holderId?: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "VerifyLegalPerson".
+ */
+export interface VerifyLegalPerson {
+  uscc: string;
+  name?: string;
+  legalRepresentativeName?: string;
+  legalRepresentativeIdNumber?: string;
+}
+/**
+ * Yes/no answers only. An unknown subject answers exactly like a mismatch.
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "VerifyMatch".
+ */
+export interface VerifyMatch {
+  /**
+   * every field asked about matches
+   */
+  match: boolean;
+  fields: {
+    [k: string]: boolean | undefined;
+  };
+  /**
+   * only where the grant includes the status field
+   */
+  status?: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "VerifyPerson".
+ */
+export interface VerifyPerson {
+  idNumber: string;
+  name: string;
+  birthDate?: string;
 }

@@ -68,12 +68,15 @@ export function contractProblems(contract: ContractCreate, keyField: string, dat
 
 const compiled = new Map<string, ValidateFunction>();
 
-/** The compiled validator of one contract version, compiled once per process. */
-export function recordValidator(datasetId: string, version: string, schema: object): ValidateFunction {
-  const cacheKey = `${datasetId}@${version}`;
+/**
+ * The compiled validator of one contract version, compiled once per process. `partial` (registry
+ * contributions: each source sends only its fields) requires nothing but the key field.
+ */
+export function recordValidator(datasetId: string, version: string, schema: object, partial?: { keyField: string }): ValidateFunction {
+  const cacheKey = `${datasetId}@${version}${partial ? '/partial' : ''}`;
   let validate = compiled.get(cacheKey);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = ajv.compile(partial ? { ...schema, required: [partial.keyField] } : schema);
     compiled.set(cacheKey, validate);
   }
   return validate;

@@ -27,6 +27,8 @@ export interface DatasetRow {
   created_at: Date;
   updated_at: Date;
   published_at: Date | null;
+  registry: 'population' | 'legal-person' | 'certificate' | null;
+  merge_rules: Record<string, string[]>;
 }
 
 export interface ContractRow {

@@ -149,6 +149,8 @@ export interface DatasetsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   published_at: Timestamp | null;
   retired_at: Timestamp | null;
+  registry: 'population' | 'legal-person' | 'certificate' | null;
+  merge_rules: ColumnType<Record<string, string[]>, string | undefined, string>;
 }
 
 export interface DatasetContractsTable {
@@ -175,6 +177,7 @@ export interface RecordsTable {
   received_at: Created;
   content_hash: string;
   last_offset: number;
+  provenance: Json | null;
 }
 
 export interface EventHeadsTable {
@@ -235,6 +238,61 @@ export interface QuarantineTable {
   resolution: string | null;
 }
 
+export interface RegistrySourcesTable {
+  dataset_id: string;
+  department_id: string;
+  fields: string[];
+  created_at: Created;
+}
+
+export interface ContributionsTable {
+  dataset_id: string;
+  key: string;
+  department_id: string;
+  data: Json | null;
+  source_time: Timestamp;
+  batch_id: string;
+  node_id: string | null;
+  received_at: Created;
+}
+
+export interface QualityIssuesTable {
+  id: Generated<string>;
+  dataset_id: string;
+  key: string;
+  kind: 'conflict' | 'dangling-link';
+  field: string;
+  detail: Json;
+  status: Generated<'open' | 'resolved'>;
+  created_at: Created;
+  resolved_at: Timestamp | null;
+}
+
+export interface IssuerKeysTable {
+  department_id: string;
+  public_key: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface GrantsTable {
+  id: Generated<string>;
+  system_id: string;
+  dataset_id: string;
+  fields: string[];
+  masked_fields: Generated<string[]>;
+  row_filter: Json | null;
+  modes: string[];
+  purpose: string;
+  valid_from: ColumnType<Date, Date | string | undefined, Date | string>;
+  valid_until: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoke_reason: string | null;
+  requests_per_minute: number | null;
+  records_per_day: number | null;
+  covert_until: Timestamp | null;
+  created_at: Created;
+}
+
 export interface Database {
   departments: DepartmentsTable;
   nodes: NodesTable;
@@ -254,4 +312,9 @@ export interface Database {
   batches: BatchesTable;
   batch_payloads: BatchPayloadsTable;
   quarantine: QuarantineTable;
+  registry_sources: RegistrySourcesTable;
+  contributions: ContributionsTable;
+  quality_issues: QualityIssuesTable;
+  issuer_keys: IssuerKeysTable;
+  grants: GrantsTable;
 }

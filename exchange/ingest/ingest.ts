@@ -1,6 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import type { BatchResult } from '../../contracts/generated/api.ts';
 import { keyNormalizer, recordValidator } from '../catalog/contracts.ts';
+import { sourceRules } from '../registries/checks.ts';
+import { applyContributions } from '../registries/contribute.ts';
 import { type DatasetRow, findContract } from '../catalog/store.ts';
 import type { Db } from '../db/database.ts';
 import { withRetry } from '../db/retry.ts';
@@ -14,6 +16,8 @@ export interface BatchSubmission {
   readonly batchId: string;
   readonly records: readonly unknown[];
   readonly submitter: { readonly nodeId: string } | { readonly userId: string };
+  /** the department sending: a registry takes each department's records as its contributions */
+  readonly departmentId: string;
   /** the signed request body, its hex SHA-256, the signature and the key that verified it */
   readonly signed?: { readonly body: Buffer; readonly sha256: string; readonly signature: string; readonly publicKey: string };
   /** a quarantined record this submission corrects (a person resubmitting it) */
@@ -50,13 +54,14 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
   if (dataset.status === 'retired') throw conflict(`Dataset ${dataset.code} is retired and takes no more data`);
   if (!dataset.current_version) throw conflict(`Dataset ${dataset.code} has no contract yet`);
   const contract = (await findContract(db, dataset.id, dataset.current_version))!;
-  const validate = recordValidator(dataset.id, contract.version, contract.schema);
+  const source = dataset.registry ? await sourceRules(db, dataset.registry, dataset.id, s.departmentId) : undefined;
+  const validate = recordValidator(dataset.id, contract.version, contract.schema, source ? { keyField: dataset.key_field } : undefined);
   const normalizeKey = keyNormalizer(contract.schema, dataset.key_field);
   const now = Date.now();
   const checked: CheckedRecord[] = [];
   const rejected: RejectedRecord[] = [];
   s.records.forEach((raw, i) => {
-    const r = checkRecord(raw, i, { validate, keyField: dataset.key_field, normalizeKey }, now);
+    const r = checkRecord(raw, i, { validate, keyField: dataset.key_field, normalizeKey, extra: source?.extra }, now);
     if (isRejected(r)) rejected.push(r);
     else checked.push(r);
   });
@@ -82,11 +87,14 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
       const quarantineIds = await quarantineRecords(trx, { datasetId: dataset.id, batchId: s.batchId, nodeId }, rejected);
 
       const last = await PgEventLog.lockHead(trx, dataset.id);
-      const { applied, notApplied } = await applyRecords(
-        trx,
-        { datasetId: dataset.id, last, contractVersion: contract.version, nodeId, userId, batchId: s.batchId },
-        winners,
-      );
+      const target = { datasetId: dataset.id, last, contractVersion: contract.version, nodeId, userId, batchId: s.batchId };
+      const { applied, notApplied } = dataset.registry
+        ? await applyContributions(
+            trx,
+            { ...target, registry: dataset.registry, keyField: dataset.key_field, rules: dataset.merge_rules, departmentId: s.departmentId },
+            winners,
+          )
+        : await applyRecords(trx, target, winners);
       if (applied > 0) await PgEventLog.advanceHead(trx, dataset.id, last + applied);
       const stale: Stale[] = [...superseded];
       let unchanged = 0;

@@ -43,7 +43,13 @@ export function contentHash(data: unknown): string {
 export function checkRecord(
   raw: unknown,
   index: number,
-  contract: { validate: ValidateFunction; keyField: string; normalizeKey?: ((key: string) => string) | undefined },
+  contract: {
+    validate: ValidateFunction;
+    keyField: string;
+    normalizeKey?: ((key: string) => string) | undefined;
+    /** checks beyond the schema (a registry source's fields, a certificate's signature) */
+    extra?: ((data: Record<string, unknown>) => PointedError[]) | undefined;
+  },
   now = Date.now(),
 ): CheckedRecord | RejectedRecord {
   const errors: PointedError[] = [];
@@ -74,6 +80,7 @@ export function checkRecord(
       const keyValue = data[contract.keyField];
       if (contract.normalizeKey && typeof keyValue === 'string') data = { ...data, [contract.keyField]: normalize(keyValue) };
       if (!contract.validate(data)) errors.push(...pointedErrors(contract.validate.errors ?? [], data, '/data'));
+      else if (contract.extra) errors.push(...contract.extra(data));
       const dataKey = data[contract.keyField];
       if (key !== null && typeof dataKey === 'string' && dataKey !== key) {
         errors.push({ pointer: `/data/${contract.keyField}`, message: `must equal the record key "${key}"` });

@@ -79,7 +79,8 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
       const node = principalOf(request);
       if (node.kind !== 'node') throw forbidden('Only nodes publish batches');
       const d = await dataset(request.params.code);
-      if (d.provider_department_id !== node.departmentId) {
+      // a registry's sources are checked with their fields when the batch is read
+      if (!d.registry && d.provider_department_id !== node.departmentId) {
         throw forbidden(`Dataset ${d.code} is provided by another department: a node publishes only its own department's datasets`);
       }
       const signature = request.headers[batchSignatureHeader];
@@ -102,6 +103,7 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
         batchId: request.body.batchId,
         records: request.body.records,
         submitter: { nodeId: node.nodeId },
+        departmentId: node.departmentId,
         signed: { body, sha256: bodyDigest(body), signature, publicKey: public_key },
       });
     },
@@ -200,6 +202,7 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
         batchId: `quarantine-${item.id}-${Date.now()}`,
         records: [request.body.record],
         submitter: { userId },
+        departmentId: d.provider_department_id,
         resolvesQuarantineId: item.id,
       });
     },

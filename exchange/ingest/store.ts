@@ -87,10 +87,19 @@ export interface NotApplied {
  */
 export async function applyRecords(
   trx: Tx,
-  w: { datasetId: string; last: number; contractVersion: string; nodeId: string | null; userId: string | null; batchId: string },
-  records: readonly CheckedRecord[],
-): Promise<{ applied: number; notApplied: NotApplied[] }> {
-  if (records.length === 0) return { applied: 0, notApplied: [] };
+  w: {
+    datasetId: string;
+    last: number;
+    contractVersion: string;
+    nodeId: string | null;
+    userId: string | null;
+    batchId: string;
+    /** golden records of a registry are not judged by source time: their contributions were */
+    staleCheck?: boolean;
+  },
+  records: readonly (CheckedRecord & { provenance?: unknown })[],
+): Promise<{ applied: number; notApplied: NotApplied[]; appliedKeys: string[] }> {
+  if (records.length === 0) return { applied: 0, notApplied: [], appliedKeys: [] };
   const rows = records.map((r) => ({
     idx: r.index,
     key: r.key,
@@ -98,15 +107,16 @@ export async function applyRecords(
     deleted: r.op === 'delete',
     source_time: r.sourceTime.toISOString(),
     content_hash: r.contentHash,
+    provenance: r.provenance ?? null,
   }));
   const { rows: result } = await sql<NotApplied & { applied: number | null }>`
     with incoming as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as x(idx integer, key text, data jsonb, deleted boolean, source_time timestamptz, content_hash text)
+        as x(idx integer, key text, data jsonb, deleted boolean, source_time timestamptz, content_hash text, provenance jsonb)
     ), judged as (
       select i.idx, i.key, i.deleted, i.source_time, i.content_hash, r.source_time as stored_time,
              case when r.key is null then 'apply'
-                  when r.source_time > i.source_time then 'stale'
+                  when ${w.staleCheck !== false} and r.source_time > i.source_time then 'stale'
                   when r.content_hash = i.content_hash and r.deleted = i.deleted then 'unchanged'
                   else 'apply' end as verdict
         from incoming i
@@ -117,15 +127,15 @@ export async function applyRecords(
         from judged j where j.verdict = 'apply'
     ), upserted as (
       insert into records as t (dataset_id, key, data, deleted, contract_version, node_id, user_id, batch_id,
-                                source_time, received_at, content_hash, last_offset)
+                                source_time, received_at, content_hash, last_offset, provenance)
       select ${w.datasetId}::uuid, n.key, i.data, n.deleted, ${w.contractVersion}, ${w.nodeId}::uuid, ${w.userId}::uuid,
-             ${w.batchId}, n.source_time, now(), n.content_hash, n."offset"
+             ${w.batchId}, n.source_time, now(), n.content_hash, n."offset", i.provenance
         from numbered n join incoming i on i.idx = n.idx
       on conflict (dataset_id, key) do update set
         data = excluded.data, deleted = excluded.deleted, contract_version = excluded.contract_version,
         node_id = excluded.node_id, user_id = excluded.user_id, batch_id = excluded.batch_id,
         source_time = excluded.source_time, received_at = excluded.received_at,
-        content_hash = excluded.content_hash, last_offset = excluded.last_offset
+        content_hash = excluded.content_hash, last_offset = excluded.last_offset, provenance = excluded.provenance
       returning 1
     ), appended as (
       insert into events (dataset_id, "offset", key, op, data, contract_version, source_time, batch_id)
@@ -134,11 +144,16 @@ export async function applyRecords(
         from numbered n join incoming i on i.idx = n.idx
       returning 1
     )
-    select idx, key, verdict, stored_time, null::integer as applied from judged where verdict <> 'apply'
+    select idx, key, verdict, stored_time, null::integer as applied from judged
     union all
     select null, null, null, null, (select count(*)::integer from appended)`.execute(trx);
   const applied = result.find((r) => r.applied !== null)?.applied ?? 0;
-  return { applied, notApplied: result.filter((r) => r.applied === null) };
+  const judged = result.filter((r) => r.applied === null);
+  return {
+    applied,
+    notApplied: judged.filter((r) => (r.verdict as string) !== 'apply'),
+    appliedKeys: judged.filter((r) => (r.verdict as string) === 'apply').map((r) => r.key),
+  };
 }
 
 /** A later good record for a quarantined key settles the quarantined one. */

@@ -37,3 +37,12 @@ export function normalizeIdentifier(format: string, value: string): string {
   const result = validators[format]?.(value);
   return result?.valid && result.normalized ? result.normalized : value;
 }
+
+/** For look-ups: like normalizeIdentifier, and a 15-digit ID number is upgraded to its 18-character form. */
+export function lookupKey(format: string | undefined, value: string): string {
+  if (format === 'cn-id-number') {
+    const r = validateIdNumber(value);
+    return r.valid && r.normalized ? r.normalized : value.trim().toUpperCase();
+  }
+  return format ? normalizeIdentifier(format, value) : value;
+}

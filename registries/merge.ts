@@ -1,0 +1,75 @@
+import { canonicalJson } from '../contracts/canonical.ts';
+
+/** One department's latest version of a registry record. */
+export interface Contribution {
+  readonly department: string;
+  readonly data: Readonly<Record<string, unknown>> | null;
+  readonly sourceTime: Date;
+  readonly batchId: string;
+}
+
+/** Per field, department ids in order of authority; "*" ranks the fields not named. */
+export type MergeRules = Readonly<Record<string, readonly string[]>>;
+
+export interface FieldSource {
+  readonly department: string;
+  readonly batch: string;
+  readonly sourceTime: string;
+}
+
+export interface Conflict {
+  readonly field: string;
+  readonly values: readonly { department: string; value: unknown; sourceTime: string }[];
+}
+
+export interface GoldenRecord {
+  /** null when no source holds the record any more */
+  readonly data: Record<string, unknown> | null;
+  readonly provenance: Record<string, FieldSource>;
+  readonly conflicts: Conflict[];
+  /** the newest source time among the fields chosen */
+  readonly sourceTime: Date | null;
+}
+
+function rank(rules: MergeRules, field: string, department: string): number {
+  const order = rules[field] ?? rules['*'] ?? [];
+  const i = order.indexOf(department);
+  return i < 0 ? order.length : i;
+}
+
+/**
+ * The golden record: each field from the most authoritative contribution that has it, ties
+ * broken by the newest source time (then by department id, so the result never depends on
+ * order). When contributions of equal authority disagree, the newest still wins but the record
+ * gets a conflict listing every value: nothing is silently overwritten.
+ */
+export function mergeContributions(key: string, keyField: string, contributions: readonly Contribution[], rules: MergeRules): GoldenRecord {
+  const live = contributions.filter((c) => c.data !== null);
+  if (live.length === 0) return { data: null, provenance: {}, conflicts: [], sourceTime: null };
+  const fields = new Set<string>();
+  for (const c of live) for (const f of Object.keys(c.data!)) if (c.data![f] !== undefined) fields.add(f);
+  const data: Record<string, unknown> = {};
+  const provenance: Record<string, FieldSource> = {};
+  const conflicts: Conflict[] = [];
+  let newest: Date | null = null;
+  for (const field of [...fields].sort()) {
+    const candidates = live.filter((c) => c.data![field] !== undefined);
+    const best = Math.min(...candidates.map((c) => rank(rules, field, c.department)));
+    const top = candidates
+      .filter((c) => rank(rules, field, c.department) === best)
+      .sort((a, b) => b.sourceTime.getTime() - a.sourceTime.getTime() || a.department.localeCompare(b.department));
+    const winner = top[0]!;
+    data[field] = winner.data![field];
+    provenance[field] = { department: winner.department, batch: winner.batchId, sourceTime: winner.sourceTime.toISOString() };
+    if (!newest || winner.sourceTime > newest) newest = winner.sourceTime;
+    const distinct = new Set(top.map((c) => canonicalJson(c.data![field])));
+    if (distinct.size > 1) {
+      conflicts.push({
+        field,
+        values: top.map((c) => ({ department: c.department, value: c.data![field], sourceTime: c.sourceTime.toISOString() })),
+      });
+    }
+  }
+  data[keyField] = key;
+  return { data, provenance, conflicts, sourceTime: newest };
+}
