@@ -53,7 +53,7 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
     handler: async (request): Promise<RecordView> => {
       const p = principalOf(request);
       const dataset = await findDataset(db, request.params.code);
-      if (!dataset || !dataset.current_version) throw notFound(`No dataset ${request.params.code}`);
+      if (!dataset?.current_version) throw notFound(`No dataset ${request.params.code}`);
       const contract = (await findContract(db, dataset.id, dataset.current_version))!;
       const grant =
         p.kind === 'system' ? await requireGrant(db, p.systemId, dataset.id, 'pull') : null;
