@@ -52,18 +52,25 @@ export function mergeContributions(key: string, keyField: string, contributions:
   const provenance: Record<string, FieldSource> = {};
   const conflicts: Conflict[] = [];
   let newest: Date | null = null;
+  // hot (a registry load merges every changed key): one pass per field, no sorting unless tied
   for (const field of [...fields].sort()) {
-    const candidates = live.filter((c) => c.data![field] !== undefined);
-    const best = Math.min(...candidates.map((c) => rank(rules, field, c.department)));
-    const top = candidates
-      .filter((c) => rank(rules, field, c.department) === best)
-      .sort((a, b) => b.sourceTime.getTime() - a.sourceTime.getTime() || a.department.localeCompare(b.department));
+    let best = Number.POSITIVE_INFINITY;
+    let top: Contribution[] = [];
+    for (const c of live) {
+      if (c.data![field] === undefined) continue;
+      const r = rank(rules, field, c.department);
+      if (r < best) {
+        best = r;
+        top = [c];
+      } else if (r === best) top.push(c);
+    }
+    if (top.length > 1) top.sort((a, b) => b.sourceTime.getTime() - a.sourceTime.getTime() || a.department.localeCompare(b.department));
     const winner = top[0]!;
-    data[field] = winner.data![field];
+    const value = winner.data![field];
+    data[field] = value;
     provenance[field] = { department: winner.department, batch: winner.batchId, sourceTime: winner.sourceTime.toISOString() };
     if (!newest || winner.sourceTime > newest) newest = winner.sourceTime;
-    const distinct = new Set(top.map((c) => canonicalJson(c.data![field])));
-    if (distinct.size > 1) {
+    if (top.length > 1 && top.some((c) => !sameValue(c.data![field], value))) {
       conflicts.push({
         field,
         values: top.map((c) => ({ department: c.department, value: c.data![field], sourceTime: c.sourceTime.toISOString() })),
@@ -72,4 +79,9 @@ export function mergeContributions(key: string, keyField: string, contributions:
   }
   data[keyField] = key;
   return { data, provenance, conflicts, sourceTime: newest };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  return typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && canonicalJson(a) === canonicalJson(b);
 }

@@ -1,10 +1,35 @@
-import type { Db } from '../db/database.ts';
+import { type Db, prepared } from '../db/database.ts';
+import type { GrantsTable } from '../db/schema.ts';
 import { BrxError, forbidden } from '../errors.ts';
 
-export type GrantRow = Awaited<ReturnType<typeof grantsOf>>[number];
+export interface GrantRow {
+  id: string;
+  system_id: string;
+  dataset_id: string;
+  fields: string[];
+  masked_fields: string[];
+  row_filter: unknown;
+  modes: string[];
+  purpose: string;
+  valid_from: Date;
+  valid_until: Date | null;
+  revoked_at: Date | null;
+  revoke_reason: string | null;
+  requests_per_minute: number | null;
+  records_per_day: number | null;
+  covert_until: Date | null;
+}
 
-function grantsOf(db: Db, systemId: string, datasetId: string) {
-  return db.selectFrom('grants').selectAll().where('system_id', '=', systemId).where('dataset_id', '=', datasetId).execute();
+// every read checks its grant: a prepared statement, planned once per connection
+function grantsOf(db: Db, systemId: string, datasetId: string): Promise<GrantRow[]> {
+  return prepared<GrantRow & Pick<GrantsTable, never>>(
+    db,
+    'brx_grants_of',
+    `select id, system_id, dataset_id, fields, masked_fields, row_filter, modes, purpose, valid_from, valid_until,
+            revoked_at, revoke_reason, requests_per_minute, records_per_day, covert_until
+       from grants where system_id = $1 and dataset_id = $2`,
+    [systemId, datasetId],
+  );
 }
 
 /**
@@ -25,20 +50,26 @@ export async function requireGrant(db: Db, systemId: string, datasetId: string, 
   throw forbidden(`Your system holds no grant for this dataset: request access first (${mode})`);
 }
 
-/** Requests per minute per system, per exchange process (a sliding one-minute window). */
+/**
+ * Requests per minute per system, per exchange process: a token bucket holding a minute's
+ * allowance, refilled continuously (constant time per request, bursts up to the allowance).
+ */
 export class RateLimiter {
-  readonly #hits = new Map<string, number[]>();
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
   constructor(readonly perMinute: number) {}
 
   take(key: string, limit = this.perMinute, now = Date.now()): void {
-    const hits = (this.#hits.get(key) ?? []).filter((t) => t > now - 60_000);
-    if (hits.length >= limit) {
-      const retry = Math.ceil((hits[0]! + 60_000 - now) / 1000);
+    const bucket = this.#buckets.get(key) ?? { tokens: limit, at: now };
+    bucket.tokens = Math.min(limit, bucket.tokens + ((now - bucket.at) * limit) / 60_000);
+    bucket.at = now;
+    if (bucket.tokens < 1) {
+      const retry = Math.ceil(((1 - bucket.tokens) * 60_000) / limit / 1000);
+      this.#buckets.set(key, bucket);
       throw new BrxError('BRX_ERR_THROTTLED', `At most ${limit} requests a minute for this system; try again in ${retry} s`, {
         headers: { 'retry-after': String(retry) },
       });
     }
-    hits.push(now);
-    this.#hits.set(key, hits);
+    bucket.tokens -= 1;
+    this.#buckets.set(key, bucket);
   }
 }

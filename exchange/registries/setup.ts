@@ -22,6 +22,23 @@ export async function requireRegistry(db: Db | Tx, kind: RegistryKind) {
 }
 
 /**
+ * The registry's dataset id and code for the hot read paths (verification): a registry, once
+ * set up, keeps them for good, so they are cached for the life of the process.
+ */
+const identities = new WeakMap<Db, Map<RegistryKind, { id: string; code: string }>>();
+export async function registryIdentity(db: Db, kind: RegistryKind): Promise<{ id: string; code: string }> {
+  const known = identities.get(db) ?? new Map<RegistryKind, { id: string; code: string }>();
+  identities.set(db, known);
+  let identity = known.get(kind);
+  if (!identity) {
+    const registry = await requireRegistry(db, kind);
+    identity = { id: registry.id, code: registry.code };
+    known.set(kind, identity);
+  }
+  return identity;
+}
+
+/**
  * Creates a base registry: a published dataset of class base with the registry's built-in
  * contract, run by `providerDepartmentId` (typically the data-administration bureau).
  */

@@ -7,7 +7,7 @@ import type { Db } from '../db/database.ts';
 import { invalid } from '../errors.ts';
 import { type GrantRow, RateLimiter, requireGrant } from '../grants/enforce.ts';
 import { describe, problemResponses, ref } from '../http/route-helpers.ts';
-import { requireRegistry } from '../registries/setup.ts';
+import { registryIdentity } from '../registries/setup.ts';
 import { verifyCertificateStanding, verifyLegalPerson, verifyPerson, type VerifyKind } from './verify.ts';
 
 const systems = rule('consuming systems holding a verify grant', (p) => p.kind === 'system');
@@ -23,7 +23,7 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
 
   async function authorise(request: FastifyRequest, kind: VerifyKind) {
     const system = principalOf(request) as Extract<Principal, { kind: 'system' }>;
-    const registry = await requireRegistry(db, kind);
+    const registry = await registryIdentity(db, kind);
     let grant: GrantRow;
     try {
       grant = await requireGrant(db, system.systemId, registry.id, 'verify');

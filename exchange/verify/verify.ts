@@ -4,21 +4,20 @@ import type { CertificateVerdict, VerifyCertificate, VerifyLegalPerson, VerifyMa
 import { effectiveStatus, verifyCertificate } from '../../registries/certificate/signature.ts';
 import type { RegistryKind } from '../../registries/contract.ts';
 import { lookupKey, normalizeIdentifier } from '../../registries/identifiers/formats.ts';
-import type { Db } from '../db/database.ts';
+import { type Db, prepared } from '../db/database.ts';
 import type { GrantRow } from '../grants/enforce.ts';
 
 /** Names are compared as people write them: Unicode-normalised (full-width forms), trimmed. */
 const same = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && a.normalize('NFKC').trim() === b.normalize('NFKC').trim();
 
 async function goldenRecord(db: Db, datasetId: string, key: string): Promise<Record<string, unknown> | null> {
-  const row = await db
-    .selectFrom('records')
-    .select('data')
-    .where('dataset_id', '=', datasetId)
-    .where('key', '=', key)
-    .where('deleted', '=', false)
-    .executeTakeFirst();
-  return (row?.data as Record<string, unknown> | undefined) ?? null;
+  const [row] = await prepared<{ data: Record<string, unknown> }>(
+    db,
+    'brx_golden_record',
+    'select data from records where dataset_id = $1 and key = $2 and not deleted',
+    [datasetId, key],
+  );
+  return row?.data ?? null;
 }
 
 /**
