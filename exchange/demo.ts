@@ -5,7 +5,9 @@ import { composeUscc } from '../registries/identifiers/uscc.ts';
 import type { Db } from './db/database.ts';
 import type { DatasetCreate } from '../contracts/generated/api.ts';
 import { draftDataset, publishDataset } from './catalog/datasets.ts';
+import type { Tx } from './db/database.ts';
 import { createDepartment } from './identity/departments.ts';
+import { createRegistry, setAuthority, setIssuerKey, setSource } from './registries/setup.ts';
 import { createNode, createSystem } from './identity/machines.ts';
 import { createUser } from './identity/users.ts';
 
@@ -24,6 +26,7 @@ export const demoDepartments = {
     { key: 'hrss', code: organ('360500', '01428305'), name: '新余市人力资源和社会保障局' },
     { key: 'health', code: organ('360500', '01428306'), name: '新余市卫生健康委员会' },
     { key: 'education', code: organ('360500', '01428307'), name: '新余市教育局' },
+    { key: 'data', code: organ('360500', '01428308'), name: '新余市数据局' },
   ],
 } as const;
 
@@ -64,6 +67,36 @@ const householdDataset: Omit<DatasetCreate, 'providerDepartmentId'> = {
     },
   },
 };
+
+/**
+ * The three base registries, run by 市数据局: 公安 contributes all population fields, 民政 marriage
+ * and status, 卫健 status and residence; 民政 is the authority on marriage and (before 卫健) on
+ * status. 市场监管 contributes legal persons and issues certificates with its signing key. The
+ * human-resources system may verify people (a grant such as a sharing request would produce).
+ */
+async function seedRegistries(trx: Tx, ids: Record<string, string>, systemId: string) {
+  const codes: Record<string, string> = {};
+  for (const kind of ['population', 'legal-person', 'certificate'] as const) codes[kind] = await createRegistry(trx, kind, ids.data!, actor);
+  await setSource(trx, 'population', ids.police!, ['*'], actor);
+  await setSource(trx, 'population', ids.civil!, ['idNumber', 'maritalStatus', 'status', 'statusDate'], actor);
+  await setSource(trx, 'population', ids.health!, ['idNumber', 'status', 'statusDate', 'residenceAddress'], actor);
+  await setAuthority(
+    trx,
+    'population',
+    { maritalStatus: [ids.civil!, ids.police!], status: [ids.civil!, ids.health!, ids.police!], statusDate: [ids.civil!, ids.health!, ids.police!], '*': [ids.police!] },
+    actor,
+  );
+  await setSource(trx, 'legal-person', ids.market!, ['*'], actor);
+  await setSource(trx, 'certificate', ids.market!, ['*'], actor);
+  const issuer = generateKeyPairSync('ed25519');
+  await setIssuerKey(trx, ids.market!, issuer.publicKey.export({ format: 'pem', type: 'spki' }).toString(), actor);
+  const population = await trx.selectFrom('datasets').select('id').where('code', '=', codes.population!).executeTakeFirstOrThrow();
+  await trx
+    .insertInto('grants')
+    .values({ system_id: systemId, dataset_id: population.id, fields: ['idNumber', 'name', 'status'], modes: ['verify'], purpose: '社会保险待遇资格认证' })
+    .execute();
+  return { codes, issuerPrivateKey: issuer.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
+}
 
 export interface DemoSeed {
   readonly created: boolean;
@@ -111,6 +144,7 @@ export async function seedDemo(db: Db, home: string): Promise<DemoSeed> {
     const system = await createSystem(trx, ids.hrss!, { name: 'social-insurance', description: '社会保险业务系统' }, actor);
     const dataset = await draftDataset(trx, { ...householdDataset, providerDepartmentId: ids.police! }, actor);
     await publishDataset(trx, dataset, actor);
+    const registries = await seedRegistries(trx, ids, system.row.id);
     return {
       note: 'Demo secrets for trying brx out on this machine. Never use them in production.',
       departments: ids,
@@ -123,6 +157,8 @@ export async function seedDemo(db: Db, home: string): Promise<DemoSeed> {
       },
       system: { id: system.row.id, departmentId: ids.hrss, apiKey: system.apiKey },
       dataset,
+      registries: registries.codes,
+      certificateIssuerPrivateKey: registries.issuerPrivateKey,
     };
   });
   await writeFile(credentialsFile, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });

@@ -13,7 +13,7 @@ import type {
 } from '../../contracts/generated/api.ts';
 import { recordAdminAction } from '../audit/store.ts';
 import { principalOf, rule } from '../auth/guard.ts';
-import { canAdministerDepartment, canReadAudit, departmentsOf, hasRole, isPlatformAdmin, type Principal } from '../auth/principal.ts';
+import { canReadAudit, departmentsOf, hasRole, type Principal } from '../auth/principal.ts';
 import { type DatasetRow, findDataset } from '../catalog/store.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
@@ -175,16 +175,20 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
     },
   });
 
+  /**
+   * An open quarantined record and the department that corrects it: the provider, or for a
+   * registry the contributing department whose node sent it. Its dept_admin only.
+   */
   async function openItem(request: FastifyRequest<{ Params: QuarantineParams }>) {
     const d = await dataset(request.params.code);
-    const p = principalOf(request);
-    if (!canAdministerDepartment(p, d.provider_department_id) || (isPlatformAdmin(p) && !hasRole(p, 'dept_admin', d.provider_department_id))) {
-      throw forbidden(`Only the dept_admin of the provider department of ${d.code} corrects its records`);
-    }
     const item = await db.selectFrom('quarantine').selectAll().where('id', '=', request.params.id).where('dataset_id', '=', d.id).executeTakeFirst();
     if (!item) throw notFound(`No quarantined record ${request.params.id} in ${d.code}`);
+    const sender = d.registry && item.node_id ? await db.selectFrom('nodes').select('department_id').where('id', '=', item.node_id).executeTakeFirst() : undefined;
+    const owner = sender?.department_id ?? d.provider_department_id;
+    const p = principalOf(request);
+    if (!hasRole(p, 'dept_admin', owner)) throw forbidden(`Only the dept_admin of the department that sent it corrects this record of ${d.code}`);
     if (item.status !== 'open') throw conflict(`The quarantined record is ${item.status} already`);
-    return { d, item, userId: (p as Extract<Principal, { kind: 'user' }>).userId };
+    return { d, item, owner, userId: (p as Extract<Principal, { kind: 'user' }>).userId };
   }
 
   app.post<{ Params: QuarantineParams; Body: QuarantineResubmit }>('/v1/datasets/:code/quarantine/:id/resubmit', {
@@ -196,13 +200,13 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
       response: { 200: ref('BatchResult'), ...problemResponses },
     },
     handler: async (request) => {
-      const { d, item, userId } = await openItem(request);
+      const { d, item, owner, userId } = await openItem(request);
       return ingestBatch(db, {
         dataset: d,
         batchId: `quarantine-${item.id}-${Date.now()}`,
         records: [request.body.record],
         submitter: { userId },
-        departmentId: d.provider_department_id,
+        departmentId: owner,
         resolvesQuarantineId: item.id,
       });
     },
