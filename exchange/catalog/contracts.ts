@@ -11,10 +11,10 @@ const ajvFormats = (ajvFormatsModule as unknown as { default: (ajv: Ajv) => Ajv 
  * unknown keyword or format is refused when the contract is registered, not ignored while data
  * flows — and reports every error of a record at once.
  */
-function recordAjv(): Ajv {
+export function recordAjv(options: { strict?: boolean } = {}): Ajv {
   const ajv = new Ajv({
     allErrors: true,
-    strict: true,
+    strict: options.strict ?? true,
     strictTypes: false,
     strictTuples: false,
     strictRequired: false,

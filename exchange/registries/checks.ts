@@ -1,17 +1,14 @@
 import { createPublicKey } from 'node:crypto';
-import { Ajv, type ValidateFunction } from 'ajv';
-import ajvFormatsModule from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import { verifyCertificate } from '../../registries/certificate/signature.ts';
 import { certificateType, certificateTypes } from '../../registries/certificate/types.ts';
 import type { RegistryKind } from '../../registries/contract.ts';
-import { identifierFormats } from '../../registries/identifiers/formats.ts';
 import { type PointedError, pointedErrors } from '../ajv-errors.ts';
+import { recordAjv } from '../catalog/contracts.ts';
 import type { Db } from '../db/database.ts';
 import { forbidden } from '../errors.ts';
 
-const ajvFormats = (ajvFormatsModule as unknown as { default: (ajv: Ajv) => Ajv }).default;
-const ajv = ajvFormats(new Ajv({ allErrors: true, strict: false }));
-for (const [name, validate] of Object.entries(identifierFormats)) ajv.addFormat(name, { type: 'string', validate });
+const ajv = recordAjv({ strict: false });
 const contentValidators = new Map<string, ValidateFunction>(certificateTypes.map((t) => [t.code, ajv.compile(t.content)]));
 
 /** What a contributing department may send, and the registry-specific checks of each record. */
