@@ -21,6 +21,7 @@ export interface Config {
   readonly batchMaxRecords: number;
   readonly batchMaxBytes: number;
   readonly verifyPerMinute: number;
+  readonly authCacheSeconds: number;
 }
 
 /** Documented in README.md § Configuration; keep the two in step. */
@@ -38,6 +39,7 @@ export const configDefaults = {
   BRX_BATCH_MAX_RECORDS: 5000,
   BRX_BATCH_MAX_BYTES: 16 * 1024 * 1024,
   BRX_VERIFY_PER_MINUTE: 6000,
+  BRX_AUTH_CACHE_SECONDS: 5,
 } as const;
 
 export class ConfigError extends Error {}
@@ -83,5 +85,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchMaxRecords: integer(env, 'BRX_BATCH_MAX_RECORDS', 1, 100_000),
     batchMaxBytes: integer(env, 'BRX_BATCH_MAX_BYTES', 1024, 1024 * 1024 * 1024),
     verifyPerMinute: integer(env, 'BRX_VERIFY_PER_MINUTE', 1, 10_000_000),
+    authCacheSeconds: integer(env, 'BRX_AUTH_CACHE_SECONDS', 0, 300),
   });
 }

@@ -89,7 +89,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   for (const schema of apiSchemas) app.addSchema(schema);
 
   await app.register(problem);
-  await app.register(guard, { db });
+  await app.register(guard, { db, cacheSeconds: config.authCacheSeconds });
   await app.register(metrics, { audit });
   await app.register(openapi);
   await app.register(healthRoutes, { db });

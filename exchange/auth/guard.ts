@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import type { Db } from '../db/database.ts';
 import { forbidden, unauthenticated } from '../errors.ts';
 import type { Principal } from './principal.ts';
-import { findPrincipal } from './store.ts';
+import { findPrincipal, forgetCredentials } from './store.ts';
 
 /** Who may call a route: a named rule over the principal and the request (path params). */
 export interface Rule {
@@ -38,7 +38,7 @@ declare module 'fastify' {
  * (403). Ownership that needs the database (this node belongs to that department) is checked
  * again by the command itself.
  */
-async function guardPlugin(app: FastifyInstance, options: { db: Db }) {
+async function guardPlugin(app: FastifyInstance, options: { db: Db; cacheSeconds: number }) {
   app.decorateRequest('principal', null);
   const v1Routes: FastifyInstance['v1Routes'] = [];
   app.decorate('v1Routes', v1Routes);
@@ -50,6 +50,11 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db }) {
       if (method !== 'HEAD') v1Routes.push({ method, url: route.url, who: access === 'public' ? 'anyone' : access.who });
     }
   });
+  // Identity changes clear the machine-credential cache in their commands, and once more after
+  // they have committed: a look-up racing the transaction cannot keep a revoked key alive.
+  app.addHook('onResponse', async (request) => {
+    if (request.method !== 'GET' && /^\/v1\/(departments|users|auth\/logout)/.test(request.url)) forgetCredentials();
+  });
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config?.access;
     // no rule: an unmatched URL on its way to the 404 handler (every real /v1 route has one)
@@ -57,7 +62,7 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db }) {
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw unauthenticated();
-    const principal = await findPrincipal(options.db, match[1]!);
+    const principal = await findPrincipal(options.db, match[1]!, options.cacheSeconds * 1000);
     if (!principal) throw unauthenticated('The credential is unknown, expired or revoked');
     request.principal = principal;
     // before the body is read: a caller who may not call the route learns nothing about it

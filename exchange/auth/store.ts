@@ -43,8 +43,33 @@ const findPrincipalSql = `
        and (c.expires_at is null or c.expires_at > now())
        and (c.revoked_at is null or c.revoked_at > now())`;
 
-export async function findPrincipal(db: Db, secret: string): Promise<Principal | null> {
-  const rows = await prepared<CredentialRow>(db, 'brx_find_principal', findPrincipalSql, [secretHash(secret)]);
+/**
+ * Machines (nodes, systems) call often; their principal is kept for `BRX_AUTH_CACHE_SECONDS`
+ * (default 5). Every revocation, rotation, disabling or suspension in this process clears the
+ * cache at once; another exchange process sees it within the cache time. People's sessions are
+ * never cached: logging out takes effect everywhere at once.
+ */
+const machineCache = new Map<string, { principal: Principal; until: number }>();
+
+export function forgetCredentials(): void {
+  machineCache.clear();
+}
+
+export async function findPrincipal(db: Db, secret: string, cacheMs = 0): Promise<Principal | null> {
+  const hash = secretHash(secret);
+  const cacheKey = cacheMs > 0 ? hash.toString('base64') : '';
+  const hit = cacheKey ? machineCache.get(cacheKey) : undefined;
+  if (hit && hit.until > Date.now()) return hit.principal;
+  const principal = await lookUpPrincipal(db, hash);
+  if (cacheKey && principal && (principal.kind === 'node' || principal.kind === 'system')) {
+    if (machineCache.size > 10_000) machineCache.clear();
+    machineCache.set(cacheKey, { principal, until: Date.now() + cacheMs });
+  }
+  return principal;
+}
+
+async function lookUpPrincipal(db: Db, hash: Buffer): Promise<Principal | null> {
+  const rows = await prepared<CredentialRow>(db, 'brx_find_principal', findPrincipalSql, [hash]);
   const row = rows[0];
   if (!row) return null;
   switch (row.kind) {
@@ -104,6 +129,7 @@ export async function issueCredential(
 }
 
 export async function revokeCredential(trx: Tx | Db, credentialId: string): Promise<void> {
+  forgetCredentials();
   await trx.updateTable('credentials').set({ revoked_at: new Date() }).where('id', '=', credentialId).execute();
 }
 
@@ -124,11 +150,13 @@ export async function revokeMachineKeys(
     .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', at)]));
   q = 'nodeId' in owner ? q.where('node_id', '=', owner.nodeId) : q.where('system_id', '=', owner.systemId);
   if (except) q = q.where('id', '<>', except);
+  forgetCredentials();
   const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
 export async function revokeUserSessions(trx: Tx | Db, userId: string): Promise<void> {
+  forgetCredentials();
   await trx
     .updateTable('credentials')
     .set({ revoked_at: new Date() })

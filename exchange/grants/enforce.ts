@@ -20,14 +20,15 @@ export interface GrantRow {
   covert_until: Date | null;
 }
 
+export const grantColumns = `id, system_id, dataset_id, fields, masked_fields, row_filter, modes, purpose, valid_from, valid_until,
+            revoked_at, revoke_reason, requests_per_minute, records_per_day, covert_until`;
+
 // every read checks its grant: a prepared statement, planned once per connection
 function grantsOf(db: Db, systemId: string, datasetId: string): Promise<GrantRow[]> {
   return prepared<GrantRow & Pick<GrantsTable, never>>(
     db,
     'brx_grants_of',
-    `select id, system_id, dataset_id, fields, masked_fields, row_filter, modes, purpose, valid_from, valid_until,
-            revoked_at, revoke_reason, requests_per_minute, records_per_day, covert_until
-       from grants where system_id = $1 and dataset_id = $2`,
+    `select ${grantColumns} from grants where system_id = $1 and dataset_id = $2`,
     [systemId, datasetId],
   );
 }
@@ -37,7 +38,11 @@ function grantsOf(db: Db, systemId: string, datasetId: string): Promise<GrantRow
  * revoked (with the provider's reason), expired, or not for this mode. Deny by default.
  */
 export async function requireGrant(db: Db, systemId: string, datasetId: string, mode: string, now = new Date()): Promise<GrantRow> {
-  const grants = await grantsOf(db, systemId, datasetId);
+  return pickGrant(await grantsOf(db, systemId, datasetId), mode, now);
+}
+
+/** Chooses the live grant for a mode among a system's grants of a dataset, or says why there is none. */
+export function pickGrant(grants: readonly GrantRow[], mode: string, now = new Date()): GrantRow {
   const forMode = grants.filter((g) => g.modes.includes(mode));
   const live = forMode.find((g) => !g.revoked_at && g.valid_from <= now && (!g.valid_until || g.valid_until > now));
   if (live) return live;

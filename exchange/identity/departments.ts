@@ -2,6 +2,7 @@ import type { DepartmentCreate, DepartmentUpdate } from '../../contracts/generat
 import { validateUscc } from '../../registries/identifiers/uscc.ts';
 import type { AdminEntry } from '../audit/entries.ts';
 import { recordAdminAction } from '../audit/store.ts';
+import { forgetCredentials } from '../auth/store.ts';
 import type { Tx } from '../db/database.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
 import { findDepartment, insertDepartment, isSelfOrDescendant, updateDepartment } from './department-store.ts';
@@ -59,6 +60,7 @@ export async function changeDepartment(trx: Tx, id: string, patch: DepartmentUpd
     }
     checkLevel(current.level, parent.level);
   }
+  if (patch.status !== undefined) forgetCredentials(); // a suspended department's machines stop at once
   const row = await updateDepartment(trx, id, {
     ...(patch.name !== undefined ? { name: patch.name } : {}),
     ...(patch.parentId !== undefined ? { parent_id: patch.parentId } : {}),

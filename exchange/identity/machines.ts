@@ -1,7 +1,7 @@
 import type { NodeCreate, NodeUpdate, SystemCreate, SystemUpdate } from '../../contracts/generated/api.ts';
 import type { AdminEntry } from '../audit/entries.ts';
 import { recordAdminAction } from '../audit/store.ts';
-import { issueCredential, revokeMachineKeys } from '../auth/store.ts';
+import { forgetCredentials, issueCredential, revokeMachineKeys } from '../auth/store.ts';
 import type { Tx } from '../db/database.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
 import { findDepartment } from './department-store.ts';
@@ -87,6 +87,7 @@ async function changeMachine(
   actor: Actor,
 ) {
   await requireMachine(trx, kind, departmentId, id);
+  forgetCredentials();
   // biome-ignore lint/suspicious/noExplicitAny: columns were chosen for the table of this kind
   if (Object.keys(set).length > 0) await trx.updateTable(tableOf[kind]).set(set as any).where('id', '=', id).execute();
   await recordAdminAction(trx, { ...actor, ...entry, departmentId, targetKind: kind, targetId: id });

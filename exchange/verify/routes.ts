@@ -5,10 +5,11 @@ import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { invalid } from '../errors.ts';
-import { type GrantRow, RateLimiter, requireGrant } from '../grants/enforce.ts';
+import { type GrantRow, pickGrant, RateLimiter } from '../grants/enforce.ts';
 import { describe, problemResponses, ref } from '../http/route-helpers.ts';
 import { registryIdentity } from '../registries/setup.ts';
-import { verifyCertificateStanding, verifyLegalPerson, verifyPerson, type VerifyKind } from './verify.ts';
+import { lookupKey } from '../../registries/identifiers/formats.ts';
+import { grantsWithRecord, verifyCertificateStanding, verifyLegalPerson, verifyPerson, type VerifyKind } from './verify.ts';
 
 const systems = rule('consuming systems holding a verify grant', (p) => p.kind === 'system');
 
@@ -21,18 +22,23 @@ const systems = rule('consuming systems holding a verify grant', (p) => p.kind =
 export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: Db; config: Config }) {
   const limiter = new RateLimiter(config.verifyPerMinute);
 
-  async function authorise(request: FastifyRequest, kind: VerifyKind) {
+  /**
+   * The caller's live verify grant of the registry (a 403 naming the reason is audited as
+   * denied), its rate allowance, and — in the same round trip — the golden record asked about.
+   */
+  async function authorise(request: FastifyRequest, kind: VerifyKind, key: string | null) {
     const system = principalOf(request) as Extract<Principal, { kind: 'system' }>;
     const registry = await registryIdentity(db, kind);
+    const { grants, record } = await grantsWithRecord(db, system.systemId, registry.id, key ?? '');
     let grant: GrantRow;
     try {
-      grant = await requireGrant(db, system.systemId, registry.id, 'verify');
+      grant = pickGrant(grants, 'verify');
     } catch (error) {
-      await app.audit.record({ actor: system, mode: 'verify', outcome: 'denied', dataset: registry.code, requestId: request.id });
+      await app.audit.record({ actor: system, mode: 'verify', outcome: 'denied', dataset: registry.code, subjectKeys: key ? [key] : [], requestId: request.id });
       throw error;
     }
     limiter.take(system.systemId, grant.requests_per_minute ?? undefined);
-    return { system, registry, grant };
+    return { system, registry, grant, record };
   }
 
   function audit(request: FastifyRequest, a: Awaited<ReturnType<typeof authorise>>, key: string | null, asked: string[]) {
@@ -60,8 +66,9 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
       response: { 200: ref('VerifyMatch'), ...problemResponses },
     },
     handler: async (request) => {
-      const a = await authorise(request, 'population');
-      const { key, asked, result } = await verifyPerson(db, a.registry.id, request.body, a.grant);
+      const key = lookupKey('cn-id-number', request.body.idNumber);
+      const a = await authorise(request, 'population', key);
+      const { asked, result } = verifyPerson(a.record, request.body, a.grant);
       await audit(request, a, key, asked);
       return result;
     },
@@ -75,8 +82,9 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
       response: { 200: ref('VerifyMatch'), ...problemResponses },
     },
     handler: async (request) => {
-      const a = await authorise(request, 'legal-person');
-      const { key, asked, result } = await verifyLegalPerson(db, a.registry.id, request.body, a.grant);
+      const key = lookupKey('cn-uscc', request.body.uscc);
+      const a = await authorise(request, 'legal-person', key);
+      const { asked, result } = verifyLegalPerson(a.record, request.body, a.grant);
       await audit(request, a, key, asked);
       return result;
     },
@@ -94,7 +102,7 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
       if (!q.certificateId && !(q.typeCode && q.number && q.holderId)) {
         throw invalid('Name the certificate', [{ in: 'body', pointer: '/certificateId', message: 'give certificateId, or typeCode, number and holderId' }]);
       }
-      const a = await authorise(request, 'certificate');
+      const a = await authorise(request, 'certificate', null);
       const { key, result } = await verifyCertificateStanding(db, a.registry.id, q);
       await audit(request, a, key, Object.keys(q));
       return result;

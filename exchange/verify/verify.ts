@@ -5,19 +5,26 @@ import { effectiveStatus, verifyCertificate } from '../../registries/certificate
 import type { RegistryKind } from '../../registries/contract.ts';
 import { lookupKey, normalizeIdentifier } from '../../registries/identifiers/formats.ts';
 import { type Db, prepared } from '../db/database.ts';
-import type { GrantRow } from '../grants/enforce.ts';
+import { type GrantRow, grantColumns } from '../grants/enforce.ts';
 
 /** Names are compared as people write them: Unicode-normalised (full-width forms), trimmed. */
 const same = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && a.normalize('NFKC').trim() === b.normalize('NFKC').trim();
 
-async function goldenRecord(db: Db, datasetId: string, key: string): Promise<Record<string, unknown> | null> {
-  const [row] = await prepared<{ data: Record<string, unknown> }>(
+/**
+ * The system's grants of a registry and the golden record asked about, in one round trip (a
+ * prepared statement): the verification hot path.
+ */
+export async function grantsWithRecord(db: Db, systemId: string, datasetId: string, key: string) {
+  const rows = await prepared<GrantRow & { record: Record<string, unknown> | null }>(
     db,
-    'brx_golden_record',
-    'select data from records where dataset_id = $1 and key = $2 and not deleted',
-    [datasetId, key],
+    'brx_grants_with_record',
+    `select ${grantColumns.replace(/(\w+)/g, 'g.$1')}, r.data as record
+       from grants g
+       left join records r on r.dataset_id = g.dataset_id and r.key = $3 and not r.deleted
+      where g.system_id = $1 and g.dataset_id = $2`,
+    [systemId, datasetId, key],
   );
-  return row?.data ?? null;
+  return { grants: rows, record: rows[0]?.record ?? null };
 }
 
 /**
@@ -32,19 +39,14 @@ function answer(record: Record<string, unknown> | null, checks: Record<string, [
   return { match, fields, ...(match && grant.fields.includes('status') && typeof record?.status === 'string' ? { status: record.status } : {}) };
 }
 
-export async function verifyPerson(db: Db, datasetId: string, q: VerifyPerson, grant: GrantRow) {
-  const key = lookupKey('cn-id-number', q.idNumber);
-  const record = await goldenRecord(db, datasetId, key);
+export function verifyPerson(record: Record<string, unknown> | null, q: VerifyPerson, grant: GrantRow) {
   return {
-    key,
     asked: Object.keys(q).filter((k) => k !== 'idNumber'),
     result: answer(record, { name: [record?.name, q.name], birthDate: q.birthDate === undefined ? undefined : [record?.birthDate, q.birthDate] }, grant),
   };
 }
 
-export async function verifyLegalPerson(db: Db, datasetId: string, q: VerifyLegalPerson, grant: GrantRow) {
-  const key = normalizeIdentifier('cn-uscc', q.uscc);
-  const record = await goldenRecord(db, datasetId, key);
+export function verifyLegalPerson(record: Record<string, unknown> | null, q: VerifyLegalPerson, grant: GrantRow) {
   const representative = record?.legalRepresentative as { name?: string; idNumber?: string } | undefined;
   const result = answer(
     record,
@@ -58,7 +60,7 @@ export async function verifyLegalPerson(db: Db, datasetId: string, q: VerifyLega
     },
     grant,
   );
-  return { key, asked: Object.keys(q).filter((k) => k !== 'uscc'), result };
+  return { asked: Object.keys(q).filter((k) => k !== 'uscc'), result };
 }
 
 const unknownCertificate: CertificateVerdict = { valid: false, status: null, validTo: null, issuer: null, signatureValid: false };

@@ -111,6 +111,18 @@ describe('deny by default', () => {
     assert.equal((await t.call(node.apiKey, { method: 'GET', url: '/v1/auth/me' })).statusCode, 401);
   });
 
+  it('a machine key revoked by another exchange process stops working within BRX_AUTH_CACHE_SECONDS', async () => {
+    const quick = await startTestApp({ BRX_AUTH_CACHE_SECONDS: '1' });
+    const dept = await buildDepartment(quick);
+    const system = await buildSystem(quick, dept.id);
+    assert.equal((await quick.call(system.apiKey, { method: 'GET', url: '/v1/auth/me' })).statusCode, 200);
+    // what another process's revocation looks like to this one: the row changes, nothing is said
+    await quick.database.db.updateTable('credentials').set({ revoked_at: new Date() }).where('system_id', '=', system.system.id).execute();
+    assert.equal((await quick.call(system.apiKey, { method: 'GET', url: '/v1/auth/me' })).statusCode, 200, 'still cached');
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal((await quick.call(system.apiKey, { method: 'GET', url: '/v1/auth/me' })).statusCode, 401);
+  });
+
   it('a machine cannot use admin routes (403)', async () => {
     const dept = await buildDepartment(t);
     const system = await buildSystem(t, dept.id);
