@@ -91,6 +91,6 @@ export async function applyContributions(
     { datasetId: c.datasetId, last: c.last, contractVersion: c.contractVersion, nodeId: c.nodeId, userId: c.userId, batchId: c.batchId, staleCheck: false },
     merged,
   );
-  await recordQuality(trx, { datasetId: c.datasetId, links: registryDefinitions[c.registry].links }, golden);
+  await recordQuality(trx, { datasetId: c.datasetId, registry: c.registry, links: registryDefinitions[c.registry].links }, golden);
   return { applied, notApplied: [...stale, ...notApplied], staleKeys: new Set(stale.map((s) => s.idx)) };
 }

@@ -22,9 +22,21 @@ interface Issue {
  * record the target registry does not have. Issues no longer true are resolved; a dangling link
  * never blocks the record itself.
  */
-export async function recordQuality(trx: Tx, q: { datasetId: string; links: readonly Link[] }, golden: Map<string, GoldenRecord>): Promise<void> {
+export async function recordQuality(
+  trx: Tx,
+  q: { datasetId: string; registry: RegistryKind; links: readonly Link[] },
+  golden: Map<string, GoldenRecord>,
+): Promise<void> {
   const keys = [...golden.keys()];
   if (keys.length === 0) return;
+  // records that now exist settle the dangling links of other registries that pointed at them
+  const present = keys.filter((k) => golden.get(k)!.data !== null);
+  if (present.length) {
+    await sql`
+      update quality_issues set status = 'resolved', resolved_at = now()
+       where status = 'open' and kind = 'dangling-link'
+         and detail->>'registry' = ${q.registry} and detail->>'missingKey' = any(${present}::text[])`.execute(trx);
+  }
   const issues: Issue[] = [];
   for (const [key, g] of golden) {
     for (const conflict of g.conflicts) issues.push({ key, kind: 'conflict', field: conflict.field, detail: { values: conflict.values } });

@@ -123,6 +123,8 @@ describe('golden records', () => {
     assert.equal(res.accepted, 1);
     const [issue] = await issues(uscc);
     assert.deepEqual([issue.kind, issue.field, issue.detail], ['dangling-link', 'legalRepresentative.idNumber', { registry: 'population', missingKey: missing }]);
+    await contribute(t, w.nodes.police, w.codes.population, [{ key: missing, data: { idNumber: missing, name: '吴九' }, at: '2026-01-02T00:00:00Z' }]);
+    assert.deepEqual(await issues(uscc), [], 'the person arrived: the link is no longer dangling');
   });
 });
 
