@@ -1,3 +1,5 @@
+import { administrativePrefix } from '../../registries/identifiers/region.ts';
+
 /**
  * Masking rules of contract fields, applied when a grant gives a field in masked form:
  *   id-number 110105********002X · name 张* · phone 138****1234 · address to district level ·
@@ -5,8 +7,6 @@
  */
 export type MaskingRule = 'id-number' | 'name' | 'phone' | 'address' | 'redact' | 'none';
 
-/** Administrative levels that end the part of an address that may be shown. */
-const districtEnd = /^(.*?(?:省|自治区|市|特别行政区))?(.*?(?:市|自治州|地区|盟))?(.*?(?:区|县|旗|市))/u;
 
 export function mask(rule: MaskingRule, value: unknown): unknown {
   if (value === null || value === undefined || rule === 'none') return value;
@@ -20,9 +20,8 @@ export function mask(rule: MaskingRule, value: unknown): unknown {
       return chars.length <= 1 ? '*' : chars[0] + '*'.repeat(chars.length - 1);
     case 'phone':
       return chars.length < 7 ? '*'.repeat(chars.length) : chars.slice(0, 3).join('') + '*'.repeat(chars.length - 7) + chars.slice(-4).join('');
-    case 'address': {
-      const m = districtEnd.exec(value);
-      return m ? m[0] : undefined;
-    }
+    case 'address':
+      // only the divisions the GB/T 2260 table knows; an address that does not start with one shows nothing
+      return administrativePrefix(value) ?? undefined;
   }
 }

@@ -251,3 +251,22 @@ describe('verification (核验)', () => {
     assert.deepEqual(ok.json(), { match: true, fields: { name: true }, status: 'active' });
   });
 });
+
+describe('reading a record through a pull grant', () => {
+  it('shows only granted fields, masks the masked ones, refuses without a grant, and audits the read', async () => {
+    const id = person();
+    await contribute(t, w.nodes.police, w.codes.population, [
+      { key: id, data: { idNumber: id, name: '陈一', householdAddress: '江西省新余市渝水区仙来大道9号', maritalStatus: '20' }, at: '2026-01-01T00:00:00Z' },
+    ]);
+    const s = await buildSystem(t, w.civil.id);
+    const denied = await t.call(s.apiKey, { method: 'GET', url: `/v1/datasets/${w.codes.population}/records/${id}` });
+    assert.equal(denied.statusCode, 403);
+    await grant(t, s.system.id, w.ids.population, { modes: ['pull'], fields: ['idNumber', 'name', 'householdAddress'], masked_fields: ['idNumber', 'householdAddress'] });
+    const res = await t.call(s.apiKey, { method: 'GET', url: `/v1/datasets/${w.codes.population}/records/${id}?provenance=true`, headers: { 'x-operator': '360502198001010011' } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json().data, { idNumber: `${id.slice(0, 6)}********${id.slice(-4)}`, name: '陈一', householdAddress: '江西省新余市渝水区' });
+    assert.deepEqual(Object.keys(res.json().provenance).sort(), ['householdAddress', 'idNumber', 'name'], 'no provenance of fields not granted');
+    const [entry] = await t.database.db.selectFrom('audit_access').selectAll().where('system_id', '=', s.system.id).where('mode', '=', 'pull').execute();
+    assert.deepEqual([entry!.subject_keys, entry!.fields.sort(), entry!.operator], [[id], ['householdAddress', 'idNumber', 'name'], '360502198001010011']);
+  });
+});
