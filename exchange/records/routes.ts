@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RecordParams, RecordQuery, RecordView } from '../../contracts/generated/api.ts';
 import { lookupKey } from '../../registries/identifiers/formats.ts';
+import { expandProvenance, type StoredProvenance } from '../../registries/merge.ts';
 import { principalOf, rule } from '../auth/guard.ts';
 import { canReadAudit, departmentsOf } from '../auth/principal.ts';
 import { findContract, findDataset } from '../catalog/store.ts';
@@ -85,7 +86,7 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
         });
       }
       if (!version) throw notFound(`${dataset.code} has no record ${key}${request.query.asOf ? ` as of ${request.query.asOf}` : ''}`);
-      const provenance = request.query.provenance && version.provenance ? (version.provenance as Record<string, { department: string; batch: string; sourceTime: string }>) : undefined;
+      const provenance = request.query.provenance && version.provenance ? expandProvenance(version.provenance as StoredProvenance) : undefined;
       return {
         dataset: dataset.code,
         key,

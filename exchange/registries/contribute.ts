@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { RegistryKind } from '../../registries/contract.ts';
-import { type Contribution, type GoldenRecord, mergeContributions, type MergeRules } from '../../registries/merge.ts';
+import { type Contribution, compactProvenance, type GoldenRecord, mergeContributions, type MergeRules } from '../../registries/merge.ts';
 import type { Tx } from '../db/database.ts';
 import { contentHash, type CheckedRecord } from '../ingest/records.ts';
 import { applyRecords, type NotApplied } from '../ingest/store.ts';
@@ -83,7 +83,7 @@ export async function applyContributions(
       data: g.data,
       sourceTime: g.sourceTime ?? new Date(),
       contentHash: contentHash(g.data),
-      provenance: g.provenance,
+      provenance: compactProvenance(g.provenance),
     };
   });
   const { applied, notApplied } = await applyRecords(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Contribution, mergeContributions } from '../../registries/merge.ts';
+import { type Contribution, compactProvenance, expandProvenance, mergeContributions } from '../../registries/merge.ts';
 
 const key = '360502199003070016';
 const police = 'police';
@@ -66,5 +66,15 @@ describe('golden record merge', () => {
       c('education', { idNumber: key, residenceAddress: 'B' }, '2026-03-01T00:00:00Z'),
     ];
     assert.deepEqual(mergeContributions(key, 'idNumber', list, rules), mergeContributions(key, 'idNumber', [...list].reverse(), rules));
+  });
+
+  it('stores provenance grouped by source and gives it back per field', () => {
+    const g = mergeContributions(key, 'idNumber', [
+      c(police, { idNumber: key, name: '张三', gender: '1' }, '2026-11-20T00:00:00Z'),
+      c(civil, { idNumber: key, maritalStatus: '20' }, '2026-03-01T00:00:00Z'),
+    ], rules);
+    const stored = compactProvenance(g.provenance);
+    assert.equal(Object.keys(stored).length, 2);
+    assert.deepEqual(expandProvenance(stored), g.provenance);
   });
 });
