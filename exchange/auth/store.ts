@@ -164,12 +164,3 @@ export async function revokeUserSessions(trx: Tx | Db, userId: string): Promise<
     .where('revoked_at', 'is', null)
     .execute();
 }
-
-export async function liveKeyCount(db: Db, owner: { nodeId: string } | { systemId: string }): Promise<number> {
-  let q = db
-    .selectFrom('credentials')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', new Date())]));
-  q = 'nodeId' in owner ? q.where('node_id', '=', owner.nodeId) : q.where('system_id', '=', owner.systemId);
-  return Number((await q.executeTakeFirstOrThrow()).n);
-}

@@ -82,8 +82,14 @@ export function recordValidator(datasetId: string, version: string, schema: obje
   return validate;
 }
 
-/** When the key field holds an identifier (a format such as cn-id-number), keys are compared in its canonical form. */
+/** The identifier format of the key field (cn-id-number, cn-uscc, …), if it has one. */
+export function keyFormat(schema: object, keyField: string): string | undefined {
+  const format = (schema as { properties?: Record<string, { format?: string }> }).properties?.[keyField]?.format;
+  return format && format in identifierFormats ? format : undefined;
+}
+
+/** When the key field holds an identifier, keys are compared in its canonical form. */
 export function keyNormalizer(schema: object, keyField: string): ((key: string) => string) | undefined {
-  const format = ((schema as { properties?: Record<string, { format?: string }> }).properties?.[keyField])?.format;
-  return format && format in identifierFormats ? (key) => normalizeIdentifier(format, key) : undefined;
+  const format = keyFormat(schema, keyField);
+  return format ? (key) => normalizeIdentifier(format, key) : undefined;
 }

@@ -115,6 +115,25 @@ export async function findContract(db: Db | Tx, datasetId: string, version: stri
     .executeTakeFirst()) as ContractRow | undefined;
 }
 
+const contracts = new WeakMap<Db, Map<string, ContractRow>>();
+
+/**
+ * A contract version, kept for the life of the process: versions are written once and never
+ * changed (a change is a new version), and every read and every batch needs its dataset's.
+ */
+export async function contractOf(db: Db, datasetId: string, version: string): Promise<ContractRow> {
+  const known = contracts.get(db) ?? new Map<string, ContractRow>();
+  contracts.set(db, known);
+  const cacheKey = `${datasetId}@${version}`;
+  let contract = known.get(cacheKey);
+  if (!contract) {
+    contract = await findContract(db, datasetId, version);
+    if (!contract) throw new Error(`dataset ${datasetId} has no contract version ${version}`);
+    known.set(cacheKey, contract);
+  }
+  return contract;
+}
+
 export async function listContracts(db: Db, datasetId: string): Promise<ContractRow[]> {
   return (await db
     .selectFrom('dataset_contracts')

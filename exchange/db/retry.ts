@@ -5,7 +5,7 @@
  */
 const retryable = new Set(['40001', '40P01', '57P03']);
 
-export function isRetryable(error: unknown): boolean {
+function isRetryable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && retryable.has((error as { code?: string }).code ?? '');
 }
 

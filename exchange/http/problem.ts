@@ -16,7 +16,7 @@ interface Problem {
 }
 
 /** Fastify's request-validation errors, with pointers into the part of the request they concern. */
-export function fieldErrors(errors: ErrorObject[], where: FieldError['in']): FieldError[] {
+function fieldErrors(errors: ErrorObject[], where: FieldError['in']): FieldError[] {
   return pointedErrors(errors, undefined).map((e) => ({ in: where, ...e }));
 }
 

@@ -23,3 +23,12 @@ export function describe(tag: string, summary: string, options: { public?: boole
 export function actorOf(request: FastifyRequest): Pick<AdminEntry, 'actor' | 'requestId'> {
   return { actor: principalOf(request), requestId: request.id };
 }
+
+/**
+ * The person a consuming system reads for, as the system vouches in `X-Operator` (an ID number):
+ * kept in the access log so the data subject can see who looked, never written to the logs.
+ */
+export function operatorOf(request: FastifyRequest): string | null {
+  const operator = request.headers['x-operator'];
+  return typeof operator === 'string' && operator.length <= 64 ? operator : null;
+}

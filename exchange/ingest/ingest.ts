@@ -3,7 +3,7 @@ import type { BatchResult } from '../../contracts/generated/api.ts';
 import { keyNormalizer, recordValidator } from '../catalog/contracts.ts';
 import { sourceRules } from '../registries/checks.ts';
 import { applyContributions } from '../registries/contribute.ts';
-import { type DatasetRow, findContract } from '../catalog/store.ts';
+import { contractOf, type DatasetRow } from '../catalog/store.ts';
 import type { Db } from '../db/database.ts';
 import { withRetry } from '../db/retry.ts';
 import { conflict } from '../errors.ts';
@@ -53,7 +53,7 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
   const { dataset } = s;
   if (dataset.status === 'retired') throw conflict(`Dataset ${dataset.code} is retired and takes no more data`);
   if (!dataset.current_version) throw conflict(`Dataset ${dataset.code} has no contract yet`);
-  const contract = (await findContract(db, dataset.id, dataset.current_version))!;
+  const contract = await contractOf(db, dataset.id, dataset.current_version);
   const source = dataset.registry ? await sourceRules(db, dataset.registry, dataset.id, s.departmentId) : undefined;
   const validate = recordValidator(dataset.id, contract.version, contract.schema, source ? { keyField: dataset.key_field } : undefined);
   const normalizeKey = keyNormalizer(contract.schema, dataset.key_field);

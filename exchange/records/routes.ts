@@ -4,12 +4,13 @@ import { lookupKey } from '../../registries/identifiers/formats.ts';
 import { expandProvenance, type StoredProvenance } from '../../registries/merge.ts';
 import { principalOf, rule } from '../auth/guard.ts';
 import { canReadAudit, departmentsOf } from '../auth/principal.ts';
-import { findContract, findDataset } from '../catalog/store.ts';
+import { keyFormat } from '../catalog/contracts.ts';
+import { contractOf, findDataset } from '../catalog/store.ts';
 import type { Db } from '../db/database.ts';
 import { project } from '../delivery/project.ts';
 import { forbidden, notFound } from '../errors.ts';
 import { requireGrant } from '../grants/enforce.ts';
-import { describe, problemResponses, ref } from '../http/route-helpers.ts';
+import { describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
 
 const readers = rule('systems with a pull grant, the provider department, auditors and platform admins', () => true);
 
@@ -55,14 +56,13 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
       const p = principalOf(request);
       const dataset = await findDataset(db, request.params.code);
       if (!dataset?.current_version) throw notFound(`No dataset ${request.params.code}`);
-      const contract = (await findContract(db, dataset.id, dataset.current_version))!;
+      const contract = await contractOf(db, dataset.id, dataset.current_version);
       const grant =
         p.kind === 'system' ? await requireGrant(db, p.systemId, dataset.id, 'pull') : null;
       if (!grant && !canReadAudit(p) && !departmentsOf(p).includes(dataset.provider_department_id)) {
         throw forbidden('Only the provider department, auditors, platform admins and systems holding a pull grant read records');
       }
-      const format = (contract.schema as { properties?: Record<string, { format?: string }> }).properties?.[dataset.key_field]?.format;
-      const key = lookupKey(format, request.params.key);
+      const key = lookupKey(keyFormat(contract.schema, dataset.key_field), request.params.key);
       const version = request.query.asOf
         ? await versionAsOf(db, dataset.id, key, new Date(request.query.asOf))
         : await currentVersion(db, dataset.id, key);
@@ -76,7 +76,7 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
           dataset: dataset.code,
           grantId: grant?.id ?? null,
           purpose: grant?.purpose ?? null,
-          operator: typeof request.headers['x-operator'] === 'string' ? request.headers['x-operator'] : null,
+          operator: operatorOf(request),
           subjectKeys: [key],
           fields: shown ? Object.keys(shown) : [],
           recordCount: version ? 1 : 0,

@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { invalid } from '../errors.ts';
 import { type GrantRow, pickGrant, RateLimiter } from '../grants/enforce.ts';
-import { describe, problemResponses, ref } from '../http/route-helpers.ts';
+import { describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
 import { registryIdentity } from '../registries/setup.ts';
 import { lookupKey } from '../../registries/identifiers/formats.ts';
 import { grantsWithRecord, verifyCertificateStanding, verifyLegalPerson, verifyPerson, type VerifyKind } from './verify.ts';
@@ -49,7 +49,7 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
       dataset: a.registry.code,
       grantId: a.grant.id,
       purpose: a.grant.purpose,
-      operator: typeof request.headers['x-operator'] === 'string' ? request.headers['x-operator'] : null,
+      operator: operatorOf(request),
       subjectKeys: key ? [key] : [],
       fields: asked,
       recordCount: key ? 1 : 0,

@@ -11,8 +11,6 @@ const table = JSON.parse(readFileSync(new URL('./data/regions.json', import.meta
   regions: Record<string, string>;
 };
 
-export const regionTableSource = table.source;
-
 export interface RegionFacts {
   readonly level: 'province' | 'city' | 'county';
   readonly name: string;
@@ -20,10 +18,6 @@ export interface RegionFacts {
   readonly fullName: string;
   readonly provinceCode: string;
   readonly cityCode: string | null;
-}
-
-export function regionName(code: string): string | undefined {
-  return table.regions[code];
 }
 
 /** True when the first two digits name a province (ID numbers keep the region code of the year they were issued). */
