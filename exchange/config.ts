@@ -22,6 +22,13 @@ export interface Config {
   readonly batchMaxBytes: number;
   readonly verifyPerMinute: number;
   readonly authCacheSeconds: number;
+  readonly caseEscalateAfterDays: number;
+  readonly caseMaxExtensionDays: number;
+  readonly caseBacklogThreshold: number;
+  readonly grantExpiryNoticeDays: number;
+  readonly schedulerIntervalSeconds: number;
+  readonly webhookGiveUpHours: number;
+  readonly complaintChannel: string;
 }
 
 /** Documented in README.md § Configuration; keep the two in step. */
@@ -40,6 +47,13 @@ export const configDefaults = {
   BRX_BATCH_MAX_BYTES: 16 * 1024 * 1024,
   BRX_VERIFY_PER_MINUTE: 6000,
   BRX_AUTH_CACHE_SECONDS: 5,
+  BRX_CASE_ESCALATE_AFTER_DAYS: 3,
+  BRX_CASE_MAX_EXTENSION_DAYS: 10,
+  BRX_CASE_BACKLOG_THRESHOLD: 20,
+  BRX_GRANT_EXPIRY_NOTICE_DAYS: 14,
+  BRX_SCHEDULER_INTERVAL_SECONDS: 60,
+  BRX_WEBHOOK_GIVE_UP_HOURS: 24,
+  BRX_COMPLAINT_CHANNEL: '12345 政务服务便民热线',
 } as const;
 
 export class ConfigError extends Error {}
@@ -86,5 +100,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchMaxBytes: integer(env, 'BRX_BATCH_MAX_BYTES', 1024, 1024 * 1024 * 1024),
     verifyPerMinute: integer(env, 'BRX_VERIFY_PER_MINUTE', 1, 10_000_000),
     authCacheSeconds: integer(env, 'BRX_AUTH_CACHE_SECONDS', 0, 300),
+    caseEscalateAfterDays: integer(env, 'BRX_CASE_ESCALATE_AFTER_DAYS', 1, 60),
+    caseMaxExtensionDays: integer(env, 'BRX_CASE_MAX_EXTENSION_DAYS', 1, 60),
+    caseBacklogThreshold: integer(env, 'BRX_CASE_BACKLOG_THRESHOLD', 1, 1_000_000),
+    grantExpiryNoticeDays: integer(env, 'BRX_GRANT_EXPIRY_NOTICE_DAYS', 1, 365),
+    schedulerIntervalSeconds: integer(env, 'BRX_SCHEDULER_INTERVAL_SECONDS', 0, 86_400),
+    webhookGiveUpHours: integer(env, 'BRX_WEBHOOK_GIVE_UP_HOURS', 1, 24 * 30),
+    complaintChannel: env.BRX_COMPLAINT_CHANNEL || configDefaults.BRX_COMPLAINT_CHANNEL,
   });
 }

@@ -9,6 +9,15 @@ import { ingestRoutes } from './ingest/routes.ts';
 import { recordRoutes } from './records/routes.ts';
 import { registryRoutes } from './registries/routes.ts';
 import { verifyRoutes } from './verify/routes.ts';
+import { calendarRoutes } from './cases/calendar-routes.ts';
+import { caseRoutes } from './cases/routes.ts';
+import { runCaseScheduler } from './cases/scheduler.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { EventLog } from './events/event-log.ts';
+import { PgEventLog } from './events/pg-event-log.ts';
+import { grantRoutes } from './grants/routes.ts';
+import { deliverNotifications } from './notifications/outbox.ts';
+import { notificationRoutes } from './notifications/routes.ts';
 import { AuditWriter } from './audit/writer.ts';
 import guard from './auth/guard.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -28,6 +37,8 @@ declare module 'fastify' {
     readonly db: Db;
     readonly audit: AuditWriter;
     readonly config: Config;
+    readonly clock: Clock;
+    readonly events: EventLog;
   }
 }
 
@@ -36,6 +47,8 @@ export interface AppOptions {
   readonly db: Db;
   /** pino options, or false for none (tests) */
   readonly logger?: boolean | Record<string, unknown>;
+  /** the time as brx sees it: deadlines, escalations, grant validity (tests set it) */
+  readonly clock?: Clock;
 }
 
 // ajv-formats is CommonJS: its plugin function is the module's `default` export
@@ -69,6 +82,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('db', db);
   app.decorate('audit', audit);
   app.decorate('config', config);
+  app.decorate('clock', options.clock ?? systemClock);
+  app.decorate('events', new PgEventLog(db));
   // While closing, answers in flight ask their clients to hang up: otherwise a kept-alive
   // connection holds shutdown open until the keep-alive timeout (72 s by default).
   let closing = false;
@@ -103,5 +118,43 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(registryRoutes, { db });
   await app.register(recordRoutes, { db });
   await app.register(verifyRoutes, { db, config });
+  await app.register(caseRoutes, { db });
+  await app.register(calendarRoutes, { db });
+  await app.register(grantRoutes, { db });
+  await app.register(notificationRoutes, { db });
+  startBackgroundJobs(app);
   return app;
+}
+
+/**
+ * Timed work of the exchange: case deadlines and escalations every scheduler interval, webhook
+ * notifications every few seconds. BRX_SCHEDULER_INTERVAL_SECONDS=0 turns both off (tests run
+ * them by hand with a controlled clock).
+ */
+function startBackgroundJobs(app: FastifyInstance): void {
+  const seconds = app.config.schedulerIntervalSeconds;
+  if (seconds === 0) return;
+  const running = new Set<Promise<unknown>>();
+  const busy = new Set<string>();
+  // a job still running when its next turn comes skips that turn; shutdown waits for running jobs
+  const run = (name: string, job: () => Promise<unknown>) => () => {
+    if (busy.has(name)) return;
+    busy.add(name);
+    const p = job()
+      .catch((error) => app.log.error({ err: error }, `${name} failed`))
+      .finally(() => {
+        busy.delete(name);
+        running.delete(p);
+      });
+    running.add(p);
+  };
+  const timers = [
+    setInterval(run('case scheduler', () => runCaseScheduler(app.db, app.clock.now(), app.config)), seconds * 1000),
+    setInterval(run('notification outbox', () => deliverNotifications(app.db, app.clock.now(), app.config.webhookGiveUpHours)), Math.min(seconds, 5) * 1000),
+  ];
+  for (const t of timers) t.unref();
+  app.addHook('onClose', async () => {
+    for (const t of timers) clearInterval(t);
+    await Promise.all(running);
+  });
 }

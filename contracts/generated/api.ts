@@ -1,6 +1,60 @@
 /* Generated from contracts/api/*.json by `npm run contracts`. Do not edit: change the schema and regenerate. */
 
 /**
+ * Which rows a grant covers: records whose field starts with the prefix (e.g. a region code 3605) or is one of the values
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RowFilter".
+ */
+export type RowFilter = RowFilter1 & RowFilter2;
+export type RowFilter1 = {
+  [k: string]: unknown | undefined;
+};
+
+/**
+ * A person away from their post: their cases go to the backup (AB岗)
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "Absence".
+ */
+export interface Absence {
+  id: string;
+  userId: string;
+  from: string;
+  until: string;
+  reason: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "AbsenceCreate".
+ */
+export interface AbsenceCreate {
+  from: string;
+  until: string;
+  reason?: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "AbsenceList".
+ */
+export interface AbsenceList {
+  items: Absence[];
+}
+/**
+ * Evidence or material, stored as its content digest (the file itself stays with whoever holds it)
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "Attachment".
+ */
+export interface Attachment {
+  name: string;
+  /**
+   * hex SHA-256 of the file
+   */
+  sha256: string;
+  size?: number;
+}
+/**
  * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "AuditAccessEntry".
  */
@@ -255,6 +309,302 @@ export interface BatchVerification {
    */
   bodyMatches: boolean;
   detail: string;
+}
+/**
+ * A year's public holidays and make-up working days (调休); other days: Monday–Friday work, weekends rest
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "CalendarYear".
+ */
+export interface CalendarYear {
+  year: number;
+  /**
+   * the official schedule is entered; until then only weekends count
+   */
+  confirmed: boolean;
+  source: string;
+  days: {
+    date: string;
+    kind: 'holiday' | 'workday';
+    name: string;
+  }[];
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "CalendarYearUpdate".
+ */
+export interface CalendarYearUpdate {
+  confirmed?: boolean;
+  source?: string;
+  /**
+   * @maxItems 366
+   */
+  days: {
+    date: string;
+    kind: 'holiday' | 'workday';
+    name?: string;
+  }[];
+}
+/**
+ * A tracked case (注册跟踪): a sharing request (SQ-…) or an objection (YY-…)
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "Case".
+ */
+export interface Case {
+  trackingNo: string;
+  kind: 'request' | 'objection';
+  state: string;
+  /**
+   * open cases: red overdue, yellow due within 2 working days
+   */
+  flag: ('green' | 'yellow' | 'red') | null;
+  requester: {
+    system: {
+      id: string;
+      name: string;
+    };
+    department: {
+      id: string;
+      name: string;
+    };
+    person: {
+      id: string;
+      name: string;
+    } | null;
+    contact: string | null;
+  };
+  purpose: string;
+  legalBasis: string;
+  modes: string[];
+  rowScope: RowFilter | null;
+  durationDays: number | null;
+  receivedOn: string;
+  dueOn: string;
+  paused: boolean;
+  extendedDays: number | null;
+  supplementItems: string[];
+  parts: CasePart[];
+  objection?: {
+    dataset?: string;
+    key?: string;
+    field?: string;
+    claimedValue?: unknown;
+    evidence?: string;
+  };
+  disputedTo?: string | null;
+  /**
+   * where the requester may complain, shown on a disputed case
+   */
+  complaintChannel?: string;
+  /**
+   * what the caller may do now
+   */
+  allowedActions: string[];
+  timeline?: TimelineEntry[];
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+}
+export interface RowFilter2 {
+  field: string;
+  prefix?: string;
+  /**
+   * @minItems 1
+   * @maxItems 1000
+   */
+  in?: [string, ...string[]];
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "CasePart".
+ */
+export interface CasePart {
+  dataset: string;
+  datasetName: string;
+  fields: string[];
+  state: string;
+  department: {
+    id: string;
+    name: string;
+  };
+  assignee: {
+    id: string;
+    name: string;
+  } | null;
+  actingFor: {
+    id: string;
+    name: string;
+  } | null;
+  /**
+   * granted at once (unconditional)
+   */
+  autoFields: string[];
+  /**
+   * refused at once (not shared)
+   */
+  refusedFields: string[];
+  /**
+   * department name, or platform administrators
+   */
+  escalatedTo: string | null;
+  decision: {} | null;
+  grantId: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "TimelineEntry".
+ */
+export interface TimelineEntry {
+  at: string;
+  action: string;
+  actor: {
+    kind: string;
+    id?: string | null;
+    name: string | null;
+  };
+  department: {
+    id: string;
+    name: string;
+  } | null;
+  actingFor: {
+    id: string;
+    name: string;
+  } | null;
+  dataset: string | null;
+  fromState: string | null;
+  toState: string | null;
+  note: string;
+  attachments: Attachment[];
+  detail: {};
+}
+/**
+ * One action on a case. Which fields an action needs: request_supplement items+reason; extend days+reason; transfer toDepartment+reason; decide outcome (approve|reject) with reason and legalBasis on rejection; reject reason+legalBasis; withdraw reason; dispute statement; rule outcome (uphold|reopen)+note
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "CaseActionRequest".
+ */
+export interface CaseActionRequest {
+  action:
+    | 'accept'
+    | 'request_supplement'
+    | 'supplement'
+    | 'extend'
+    | 'transfer'
+    | 'decide'
+    | 'correct'
+    | 'reject'
+    | 'withdraw'
+    | 'dispute'
+    | 'rule';
+  note?: string;
+  /**
+   * @maxItems 50
+   */
+  attachments?: Attachment[];
+  /**
+   * everything missing, at once (一次性告知)
+   *
+   * @minItems 1
+   * @maxItems 100
+   */
+  items?: [string, ...string[]];
+  reason?: string;
+  /**
+   * a supervisor's reason for a second supplement request that asks for something new
+   */
+  overrideReason?: string;
+  days?: number;
+  /**
+   * the dataset a decision or transfer is about; needed when the case has several
+   */
+  dataset?: string;
+  toDepartment?: string;
+  outcome?: 'approve' | 'reject' | 'uphold' | 'reopen';
+  /**
+   * @maxItems 500
+   */
+  fields?: string[];
+  /**
+   * @maxItems 500
+   */
+  maskedFields?: string[];
+  /**
+   * @minItems 1
+   */
+  modes?: ['subscribe' | 'pull' | 'verify' | 'file', ...('subscribe' | 'pull' | 'verify' | 'file')[]];
+  rowFilter?: RowFilter | null;
+  validUntil?: string;
+  requestsPerMinute?: number;
+  recordsPerDay?: number;
+  /**
+   * law enforcement: reads stay hidden from the data subject until then
+   */
+  covertUntil?: string;
+  legalBasis?: string;
+  statement?: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "CaseList".
+ */
+export interface CaseList {
+  items: Case[];
+  nextCursor: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "CaseQuery".
+ */
+export interface CaseQuery {
+  /**
+   * mine: filed by my department or system; inbox: waiting for my department; all: everything I may see
+   */
+  view?: 'mine' | 'inbox' | 'all';
+  state?: string;
+  kind?: 'request' | 'objection';
+  dataset?: string;
+  flag?: 'green' | 'yellow' | 'red';
+  cursor?: string;
+  limit?: number;
+}
+/**
+ * Per providing department and dataset (电子监察)
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "CaseStats".
+ */
+export interface CaseStats {
+  items: {
+    department: {
+      id: string;
+      name: string;
+    };
+    dataset: string;
+    datasetName: string;
+    received: number;
+    decided: number;
+    /**
+     * decided by the deadline, of all decided
+     */
+    onTimeRate: number | null;
+    /**
+     * working days from receipt to decision
+     */
+    medianDays: number | null;
+    p90Days: number | null;
+    escalations: number;
+    openBacklog: number;
+  }[];
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "CaseStatsQuery".
+ */
+export interface CaseStatsQuery {
+  from?: string;
+  until?: string;
+  department?: string;
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -815,6 +1165,71 @@ export interface DepartmentUpdate {
   status?: 'active' | 'suspended';
 }
 /**
+ * What a consuming system may read of a dataset (共享授权)
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "Grant".
+ */
+export interface Grant {
+  id: string;
+  system: {
+    id: string;
+    name: string;
+  };
+  department: {
+    id: string;
+    name: string;
+  };
+  dataset: string;
+  datasetName: string;
+  fields: string[];
+  maskedFields: string[];
+  rowFilter: RowFilter | null;
+  modes: string[];
+  purpose: string;
+  legalBasis: string;
+  validFrom: string;
+  validUntil: string | null;
+  status: 'active' | 'revoked' | 'expired' | 'superseded' | 'pending';
+  revokedAt: string | null;
+  revokeReason: string | null;
+  requestsPerMinute: number | null;
+  recordsPerDay: number | null;
+  covertUntil: string | null;
+  caseNo: string | null;
+  createdAt: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "GrantList".
+ */
+export interface GrantList {
+  items: Grant[];
+  nextCursor: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "GrantQuery".
+ */
+export interface GrantQuery {
+  /**
+   * held: grants of my systems; granted: grants of my department's datasets (default: both)
+   */
+  view?: 'held' | 'granted';
+  system?: string;
+  dataset?: string;
+  status?: 'active' | 'revoked' | 'expired' | 'superseded';
+  cursor?: string;
+  limit?: number;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "GrantRevoke".
+ */
+export interface GrantRevoke {
+  reason: string;
+}
+/**
  * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "IdParams".
  */
@@ -991,6 +1406,79 @@ export interface NodeList {
 export interface NodeUpdate {
   publicKey?: string;
   status?: 'active' | 'disabled';
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "Notification".
+ */
+export interface Notification {
+  id: number;
+  kind:
+    | 'accepted'
+    | 'supplement_needed'
+    | 'decided'
+    | 'escalated'
+    | 'deadline_near'
+    | 'grant_expiring'
+    | 'assigned'
+    | 'backlog';
+  title: string;
+  caseNo: string | null;
+  grantId: string | null;
+  detail: {};
+  createdAt: string;
+  readAt: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "NotificationList".
+ */
+export interface NotificationList {
+  items: Notification[];
+  nextCursor: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "NotificationParams".
+ */
+export interface NotificationParams {
+  id: number;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "NotificationQuery".
+ */
+export interface NotificationQuery {
+  unread?: boolean;
+  cursor?: string;
+  limit?: number;
+}
+/**
+ * An objection (数据异议): a record's field is believed wrong
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "ObjectionCreate".
+ */
+export interface ObjectionCreate {
+  /**
+   * the consuming system that found the error; defaults to the calling system
+   */
+  system?: string;
+  dataset: string;
+  key: string;
+  field: string;
+  /**
+   * what the value should be
+   */
+  claimedValue: {
+    [k: string]: unknown | undefined;
+  };
+  evidence: string;
+  contact?: string;
+  /**
+   * @maxItems 50
+   */
+  attachments?: Attachment[];
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -1203,6 +1691,15 @@ export interface RecordView {
         }
       | undefined;
   };
+  /**
+   * open objections on this record (数据异议): the record is still served while they are checked
+   */
+  dispute:
+    | {
+        case: string;
+        field: string;
+      }[]
+    | null;
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -1276,6 +1773,1766 @@ export interface RegistrySourceParams {
   departmentId: string;
 }
 /**
+ * A sharing request (共享申请): one or several datasets, possibly of several providers (并联审批)
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RequestCreate".
+ */
+export interface RequestCreate {
+  /**
+   * the consuming system; defaults to the calling system
+   */
+  system?: string;
+  /**
+   * @minItems 1
+   * @maxItems 20
+   */
+  datasets:
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ]
+    | [
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        },
+        {
+          code: string;
+          /**
+           * @minItems 1
+           * @maxItems 500
+           */
+          fields: [string, ...string[]];
+        }
+      ];
+  /**
+   * 行政依据, 工作参考, 数据校核, 业务协同, or the purpose in words
+   */
+  purpose: string;
+  legalBasis?: string;
+  /**
+   * @minItems 1
+   */
+  modes: ['subscribe' | 'pull' | 'verify' | 'file', ...('subscribe' | 'pull' | 'verify' | 'file')[]];
+  rowScope?: RowFilter;
+  /**
+   * how long the grant should last
+   */
+  durationDays?: number;
+  /**
+   * the person responsible, when a system files for itself
+   */
+  contact?: string;
+  note?: string;
+  /**
+   * @maxItems 50
+   */
+  attachments?: Attachment[];
+}
+/**
  * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "StatusChange".
  */
@@ -1296,6 +3553,11 @@ export interface System {
   status: 'active' | 'disabled';
   liveKeys: number;
   createdAt: string;
+  notifyUrl: string | null;
+  /**
+   * whether a notification secret is on file
+   */
+  notifySecretSet: boolean;
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -1330,6 +3592,21 @@ export interface SystemList {
 export interface SystemUpdate {
   description?: string | null;
   status?: 'active' | 'disabled';
+  /**
+   * where brx POSTs case and grant notifications (HMAC-signed, see README § Webhooks)
+   */
+  notifyUrl?: string | null;
+  /**
+   * the HMAC-SHA256 key for notification signatures; never shown again
+   */
+  notifySecret?: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "TrackingParams".
+ */
+export interface TrackingParams {
+  trackingNo: string;
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -1426,4 +3703,11 @@ export interface VerifyPerson {
   idNumber: string;
   name: string;
   birthDate?: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "YearParams".
+ */
+export interface YearParams {
+  year: number;
 }

@@ -4,6 +4,8 @@ import type { Database } from './schema.ts';
 
 // int8 (sequence numbers, offsets, counts) as JS numbers: they stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// dates are calendar days (deadlines, holidays): kept as YYYY-MM-DD, never shifted by a time zone
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 // numeric stays a string: money and capital amounts must not lose digits.
 
 export type Db = Kysely<Database>;

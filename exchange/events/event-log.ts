@@ -8,6 +8,13 @@ export interface NewEvent {
   readonly contractVersion: string;
   readonly sourceTime: Date;
   readonly batchId: string;
+  /** Open objections on the record when the event was written (数据异议): they travel with it. */
+  readonly dispute?: Dispute[] | null;
+}
+
+export interface Dispute {
+  readonly case: string;
+  readonly field: string;
 }
 
 export interface StoredEvent extends NewEvent {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/database.ts';
-import type { EventLog, NewEvent, StoredEvent } from './event-log.ts';
+import type { Dispute, EventLog, NewEvent, StoredEvent } from './event-log.ts';
 
 /**
  * The event log in PostgreSQL. Offsets come from the dataset's row in event_heads, updated in the
@@ -46,12 +46,13 @@ export class PgEventLog implements EventLog {
       contract_version: e.contractVersion,
       source_time: e.sourceTime.toISOString(),
       batch_id: e.batchId,
+      dispute: e.dispute?.length ? e.dispute : null,
     }));
     await sql`
-      insert into events (dataset_id, "offset", key, op, data, contract_version, source_time, batch_id)
-      select ${datasetId}::uuid, r."offset", r.key, r.op, r.data, r.contract_version, r.source_time, r.batch_id
+      insert into events (dataset_id, "offset", key, op, data, contract_version, source_time, batch_id, dispute)
+      select ${datasetId}::uuid, r."offset", r.key, r.op, r.data, r.contract_version, r.source_time, r.batch_id, r.dispute
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-          as r("offset" bigint, key text, op text, data jsonb, contract_version text, source_time timestamptz, batch_id text)`.execute(trx);
+          as r("offset" bigint, key text, op text, data jsonb, contract_version text, source_time timestamptz, batch_id text, dispute jsonb)`.execute(trx);
     await PgEventLog.advanceHead(trx, datasetId, last + events.length);
   }
 
@@ -80,6 +81,7 @@ export class PgEventLog implements EventLog {
       sourceTime: r.source_time,
       committedAt: r.committed_at,
       batchId: r.batch_id,
+      dispute: r.dispute as Dispute[] | null,
     }));
   }
 }

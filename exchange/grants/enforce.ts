@@ -18,10 +18,11 @@ export interface GrantRow {
   requests_per_minute: number | null;
   records_per_day: number | null;
   covert_until: Date | null;
+  superseded_by: string | null;
 }
 
 export const grantColumns = `id, system_id, dataset_id, fields, masked_fields, row_filter, modes, purpose, valid_from, valid_until,
-            revoked_at, revoke_reason, requests_per_minute, records_per_day, covert_until`;
+            revoked_at, revoke_reason, requests_per_minute, records_per_day, covert_until, superseded_by`;
 
 // every read checks its grant: a prepared statement, planned once per connection
 function grantsOf(db: Db, systemId: string, datasetId: string): Promise<GrantRow[]> {
@@ -41,10 +42,15 @@ export async function requireGrant(db: Db, systemId: string, datasetId: string, 
   return pickGrant(await grantsOf(db, systemId, datasetId), mode, now);
 }
 
+export function isLive(g: GrantRow, now: Date): boolean {
+  return !g.revoked_at && !g.superseded_by && g.valid_from <= now && (!g.valid_until || g.valid_until > now);
+}
+
 /** Chooses the live grant for a mode among a system's grants of a dataset, or says why there is none. */
 export function pickGrant(grants: readonly GrantRow[], mode: string, now = new Date()): GrantRow {
-  const forMode = grants.filter((g) => g.modes.includes(mode));
-  const live = forMode.find((g) => !g.revoked_at && g.valid_from <= now && (!g.valid_until || g.valid_until > now));
+  // a superseded grant lives on in its successor, which holds at least its fields
+  const forMode = grants.filter((g) => g.modes.includes(mode) && !g.superseded_by);
+  const live = forMode.find((g) => isLive(g, now));
   if (live) return live;
   if (forMode.some((g) => g.revoked_at)) {
     const revoked = forMode.find((g) => g.revoked_at)!;

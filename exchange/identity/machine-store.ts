@@ -13,6 +13,8 @@ export interface MachineRow {
   name: string;
   public_key?: string;
   description?: string | null;
+  notify_url?: string | null;
+  notify_secret?: string | null;
   status: 'active' | 'disabled';
   created_at: Date;
   live_keys: number;
@@ -52,6 +54,8 @@ export function presentSystem(r: MachineRow): System {
     departmentId: r.department_id,
     name: r.name,
     description: r.description ?? null,
+    notifyUrl: r.notify_url ?? null,
+    notifySecretSet: Boolean(r.notify_secret),
     status: r.status,
     liveKeys: r.live_keys,
     createdAt: r.created_at.toISOString(),

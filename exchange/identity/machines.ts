@@ -108,8 +108,12 @@ export function changeSystem(trx: Tx, departmentId: string, id: string, patch: S
   const set = {
     ...(patch.description !== undefined ? { description: patch.description } : {}),
     ...(patch.status !== undefined ? { status: patch.status } : {}),
+    ...(patch.notifyUrl !== undefined ? { notify_url: patch.notifyUrl } : {}),
+    ...(patch.notifySecret !== undefined ? { notify_secret: patch.notifySecret } : {}),
   };
-  return changeMachine(trx, 'system', departmentId, id, set, { action: 'system.update', detail: { ...patch } }, actor);
+  const { notifySecret, ...shown } = patch;
+  const detail = { ...shown, ...(notifySecret !== undefined ? { notifySecretReplaced: true } : {}) };
+  return changeMachine(trx, 'system', departmentId, id, set, { action: 'system.update', detail }, actor);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { BatchResult } from '../../contracts/generated/api.ts';
+import { openDisputes } from '../cases/disputes.ts';
 import type { Db, Tx } from '../db/database.ts';
 import type { CheckedRecord, RejectedRecord } from './records.ts';
 
@@ -138,9 +139,9 @@ export async function applyRecords(
         content_hash = excluded.content_hash, last_offset = excluded.last_offset, provenance = excluded.provenance
       returning 1
     ), appended as (
-      insert into events (dataset_id, "offset", key, op, data, contract_version, source_time, batch_id)
+      insert into events (dataset_id, "offset", key, op, data, contract_version, source_time, batch_id, dispute)
       select ${w.datasetId}::uuid, n."offset", n.key, case when n.deleted then 'delete' else 'upsert' end,
-             i.data, ${w.contractVersion}, n.source_time, ${w.batchId}
+             i.data, ${w.contractVersion}, n.source_time, ${w.batchId}, ${openDisputes(w.datasetId, sql.ref('n.key'))}
         from numbered n join incoming i on i.idx = n.idx
       returning 1
     )

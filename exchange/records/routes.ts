@@ -4,6 +4,7 @@ import { lookupKey } from '../../registries/identifiers/formats.ts';
 import { expandProvenance, type StoredProvenance } from '../../registries/merge.ts';
 import { principalOf, rule } from '../auth/guard.ts';
 import { canReadAudit, departmentsOf } from '../auth/principal.ts';
+import { openDisputes } from '../cases/disputes.ts';
 import { keyFormat } from '../catalog/contracts.ts';
 import { contractOf, findDataset } from '../catalog/store.ts';
 import type { Db } from '../db/database.ts';
@@ -17,7 +18,7 @@ const readers = rule('systems with a pull grant, the provider department, audito
 async function currentVersion(db: Db, datasetId: string, key: string) {
   const row = await db
     .selectFrom('records')
-    .select(['data', 'deleted', 'contract_version', 'last_offset', 'source_time', 'provenance'])
+    .select(['data', 'deleted', 'contract_version', 'last_offset', 'source_time', 'provenance', openDisputes(datasetId, key).as('dispute')])
     .where('dataset_id', '=', datasetId)
     .where('key', '=', key)
     .executeTakeFirst();
@@ -28,7 +29,7 @@ async function currentVersion(db: Db, datasetId: string, key: string) {
 async function versionAsOf(db: Db, datasetId: string, key: string, asOf: Date) {
   const row = await db
     .selectFrom('events')
-    .select(['data', 'op', 'contract_version', 'offset', 'source_time'])
+    .select(['data', 'op', 'contract_version', 'offset', 'source_time', 'dispute'])
     .where('dataset_id', '=', datasetId)
     .where('key', '=', key)
     .where('committed_at', '<=', asOf)
@@ -58,7 +59,7 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
       if (!dataset?.current_version) throw notFound(`No dataset ${request.params.code}`);
       const contract = await contractOf(db, dataset.id, dataset.current_version);
       const grant =
-        p.kind === 'system' ? await requireGrant(db, p.systemId, dataset.id, 'pull') : null;
+        p.kind === 'system' ? await requireGrant(db, p.systemId, dataset.id, 'pull', app.clock.now()) : null;
       if (!grant && !canReadAudit(p) && !departmentsOf(p).includes(dataset.provider_department_id)) {
         throw forbidden('Only the provider department, auditors, platform admins and systems holding a pull grant read records');
       }
@@ -95,6 +96,7 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
         contractVersion: version.contract_version,
         offset: version.offset,
         sourceTime: version.source_time.toISOString(),
+        dispute: (version.dispute as RecordView['dispute']) ?? null,
         ...(provenance ? { provenance: grant ? Object.fromEntries(Object.entries(provenance).filter(([f]) => shown && f in shown)) : provenance } : {}),
       };
     },

@@ -32,7 +32,7 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
     const { grants, record } = await grantsWithRecord(db, system.systemId, registry.id, key ?? '');
     let grant: GrantRow;
     try {
-      grant = pickGrant(grants, 'verify');
+      grant = pickGrant(grants, 'verify', app.clock.now());
     } catch (error) {
       await app.audit.record({ actor: system, mode: 'verify', outcome: 'denied', dataset: registry.code, subjectKeys: key ? [key] : [], requestId: request.id });
       throw error;

@@ -3,6 +3,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Department, NodeCreated, SystemCreated, User } from '../../contracts/generated/api.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
 import { ensureFirstAdmin } from '../../exchange/bootstrap.ts';
+import type { Clock } from '../../exchange/clock.ts';
 import { type Config, loadConfig } from '../../exchange/config.ts';
 import { buildApp } from '../../exchange/server.ts';
 import { createTestDatabase, onFileEnd, type TestDatabase } from './database.ts';
@@ -20,11 +21,11 @@ export interface TestApp {
 }
 
 /** The real server on a fresh database of its own, with a platform admin logged in. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({ BRX_ADMIN_PASSWORD: adminPassword, BRX_LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ BRX_ADMIN_PASSWORD: adminPassword, BRX_LOG_LEVEL: 'silent', BRX_SCHEDULER_INTERVAL_SECONDS: '0', ...env });
   await ensureFirstAdmin(database.db, config);
-  const app = await buildApp({ config, db: database.db, logger: false });
+  const app = await buildApp({ config, db: database.db, logger: false, ...(options.clock ? { clock: options.clock } : {}) });
   onFileEnd(() => app.close());
   const call = (token: string | null, options: InjectOptions) =>
     app.inject({

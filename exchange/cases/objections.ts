@@ -1,0 +1,152 @@
+import type { ObjectionCreate } from '../../contracts/generated/api.ts';
+import { findContract, findDataset } from '../catalog/store.ts';
+import type { Tx } from '../db/database.ts';
+import { conflict, forbidden, invalid, notFound } from '../errors.ts';
+import type { EventLog } from '../events/event-log.ts';
+import { grantColumns, type GrantRow, isLive } from '../grants/enforce.ts';
+import { notify } from '../notifications/notify.ts';
+import { sql } from 'kysely';
+import { dayOf } from './calendar.ts';
+import type { CaseContext } from './context.ts';
+import { requesterOf } from './context.ts';
+import { disputesOf } from './disputes.ts';
+import { assigneeFor } from './routing.ts';
+import { appendTimeline, type CaseRow, involve, nextTrackingNo } from './store.ts';
+
+/**
+ * Re-sends the record as it stands with its open objections, so subscribers learn that a value is
+ * disputed (or no longer) without a change of data. The record's own offset stays with its last
+ * data change: that is how a correction is recognised.
+ */
+async function announceDispute(trx: Tx, events: EventLog, datasetId: string, key: string, batchId: string): Promise<void> {
+  const record = await trx
+    .selectFrom('records')
+    .select(['data', 'deleted', 'contract_version', 'source_time'])
+    .where('dataset_id', '=', datasetId)
+    .where('key', '=', key)
+    .executeTakeFirstOrThrow();
+  await events.append(trx, datasetId, [
+    {
+      key,
+      op: record.deleted ? 'delete' : 'upsert',
+      data: record.data,
+      contractVersion: record.contract_version,
+      sourceTime: record.source_time,
+      batchId,
+      dispute: await disputesOf(trx, datasetId, key),
+    },
+  ]);
+}
+
+/**
+ * Files an objection (数据异议) on one field of a record the consuming system can read. The record
+ * is flagged disputed at once and keeps being served; the provider must answer by the deadline.
+ */
+export async function fileObjection(trx: Tx, ctx: CaseContext, events: EventLog, body: ObjectionCreate): Promise<string> {
+  const requester = await requesterOf(trx, ctx.actor, body.system);
+  const dataset = await findDataset(trx, body.dataset);
+  if (!dataset?.current_version) throw invalid('No such dataset', [{ pointer: '/dataset', message: `no published dataset ${body.dataset}` }]);
+  const grants = await sql<GrantRow>`select ${sql.raw(grantColumns)} from grants where system_id = ${requester.systemId} and dataset_id = ${dataset.id}`.execute(trx);
+  const live = grants.rows.filter((g) => isLive(g, ctx.now));
+  if (!live.length) throw forbidden(`The system holds no live grant for ${dataset.code}: it can only object to data it receives`);
+  if (!live.some((g) => g.fields.includes(body.field))) {
+    throw invalid('The field is not one the system receives', [{ pointer: '/field', message: `not granted: ${body.field}` }]);
+  }
+  const contract = (await findContract(trx, dataset.id, dataset.current_version))!;
+  if (!(body.field in ((contract.schema.properties ?? {}) as Record<string, unknown>))) {
+    throw invalid('No such field', [{ pointer: '/field', message: `${dataset.code} has no field ${body.field}` }]);
+  }
+  const record = await trx
+    .selectFrom('records')
+    .select(['last_offset', 'data'])
+    .where('dataset_id', '=', dataset.id)
+    .where('key', '=', body.key)
+    .where('deleted', '=', false)
+    .executeTakeFirst();
+  if (!record) throw notFound(`${dataset.code} has no record ${body.key}`);
+
+  const today = dayOf(ctx.now);
+  const trackingNo = await nextTrackingNo(trx, 'YY', today);
+  const { id: caseId } = await trx
+    .insertInto('cases')
+    .values({
+      tracking_no: trackingNo,
+      kind: 'objection',
+      state: 'submitted',
+      requester_system_id: requester.systemId,
+      requester_department_id: requester.departmentId,
+      requester_user_id: requester.userId,
+      requester_contact: body.contact ?? null,
+      purpose: '数据校核',
+      legal_basis: '',
+      modes: [],
+      detail: JSON.stringify({ dataset: dataset.code, key: body.key, field: body.field, claimedValue: body.claimedValue, evidence: body.evidence }),
+      received_on: today,
+      due_on: ctx.calendar.addWorkingDays(today, dataset.request_deadline_days),
+      created_at: ctx.now,
+      updated_at: ctx.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const route = await assigneeFor(trx, dataset, today);
+  await trx
+    .insertInto('case_parts')
+    .values({
+      case_id: caseId,
+      dataset_id: dataset.id,
+      fields: [body.field],
+      department_id: dataset.provider_department_id,
+      assignee_id: route.assignee,
+      acting_for_id: route.actingFor,
+      last_action_at: ctx.now,
+    })
+    .execute();
+  await involve(trx, caseId, [dataset.provider_department_id]);
+  await appendTimeline(trx, caseId, {
+    at: ctx.now,
+    action: 'submit',
+    actor: ctx.actor,
+    departmentId: requester.departmentId,
+    datasetId: dataset.id,
+    toState: 'submitted',
+    note: body.evidence,
+    attachments: body.attachments ?? [],
+    detail: { key: body.key, field: body.field },
+  });
+  await trx
+    .insertInto('record_disputes')
+    .values({ case_id: caseId, dataset_id: dataset.id, key: body.key, field: body.field, opened_at: ctx.now, opened_offset: record.last_offset })
+    .execute();
+  await announceDispute(trx, events, dataset.id, body.key, `dispute:${trackingNo}`);
+  await notify(
+    trx,
+    { users: [route.assignee] },
+    { kind: 'assigned', title: `数据异议 ${trackingNo}：${dataset.name} ${body.field}`, caseId, detail: { dataset: dataset.code } },
+    ctx.now,
+  );
+  return trackingNo;
+}
+
+/**
+ * Ends an objection's flag. A correction must have been published first: the record must have
+ * changed since the objection was filed.
+ */
+export async function settleDispute(trx: Tx, events: EventLog, c: CaseRow, how: 'corrected' | 'rejected' | 'withdrawn', now: Date) {
+  const dispute = await trx.selectFrom('record_disputes').selectAll().where('case_id', '=', c.id).forUpdate().executeTakeFirst();
+  if (!dispute || dispute.closed_at) return;
+  if (how === 'corrected') {
+    const record = await trx
+      .selectFrom('records')
+      .select('last_offset')
+      .where('dataset_id', '=', dispute.dataset_id)
+      .where('key', '=', dispute.key)
+      .executeTakeFirstOrThrow();
+    if (record.last_offset <= dispute.opened_offset) {
+      throw conflict('Publish the corrected record first: it has not changed since the objection was filed', [
+        { pointer: '/action', message: `record ${dispute.key} unchanged since offset ${dispute.opened_offset}` },
+      ]);
+    }
+  }
+  await trx.updateTable('record_disputes').set({ closed_at: now }).where('case_id', '=', c.id).execute();
+  await announceDispute(trx, events, dispute.dataset_id, dispute.key, `dispute:${c.tracking_no}:${how}`);
+}
