@@ -448,7 +448,9 @@ export interface CasePart {
    * department name, or platform administrators
    */
   escalatedTo: string | null;
-  decision: {} | null;
+  decision: {
+    [k: string]: unknown | undefined;
+  } | null;
   grantId: string | null;
 }
 /**
@@ -476,7 +478,9 @@ export interface TimelineEntry {
   toState: string | null;
   note: string;
   attachments: Attachment[];
-  detail: {};
+  detail: {
+    [k: string]: unknown | undefined;
+  };
 }
 /**
  * One action on a case. Which fields an action needs: request_supplement items+reason; extend days+reason; transfer toDepartment+reason; decide outcome (approve|reject) with reason and legalBasis on rejection; reject reason+legalBasis; withdraw reason; dispute statement; rule outcome (uphold|reopen)+note
@@ -1425,7 +1429,9 @@ export interface Notification {
   title: string;
   caseNo: string | null;
   grantId: string | null;
-  detail: {};
+  detail: {
+    [k: string]: unknown | undefined;
+  };
   createdAt: string;
   readAt: string | null;
 }

@@ -1,7 +1,7 @@
 import { canReadAudit, departmentsOf, type Principal } from '../auth/principal.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { isRequester } from './context.ts';
-import { actsFor, supervises } from './routing.ts';
+import { actsFor, actsForOrAbove, supervises } from './routing.ts';
 import { actionRules, allowedActions, type CaseAction } from './states.ts';
 import type { CaseRow, PartRow } from './store.ts';
 
@@ -28,7 +28,9 @@ export async function canSee(db: Db | Tx, p: Principal, c: CaseRow): Promise<boo
 export async function canActOn(db: Db | Tx, p: Principal, part: PartRow): Promise<boolean> {
   if (part.state !== 'pending') return false;
   if (actsFor(p, part.department_id)) return true;
-  return part.escalation_level > 0 && (await supervises(db, p, part.escalated_to));
+  if (part.escalation_level === 0) return false;
+  // every level the case went through keeps its say: the department's supervisors, and the level it sits at now
+  return (await supervises(db, p, part.department_id)) || (await actsForOrAbove(db, p, part.escalated_to));
 }
 
 /** The actions this caller may take on the case now, for the case view. */
@@ -38,7 +40,7 @@ export async function actionsFor(db: Db | Tx, p: Principal, c: CaseRow, parts: P
   for (const action of allowedActions(c.kind, c.state)) {
     const side = actionRules[action].side;
     if (side === 'requester' && isRequester(p, c)) out.push(action);
-    if (side === 'supervisor' && (await supervises(db, p, c.disputed_to))) out.push(action);
+    if (side === 'supervisor' && (await actsForOrAbove(db, p, c.disputed_to))) out.push(action);
     if (side === 'provider') {
       if (provider === undefined) {
         provider = false;

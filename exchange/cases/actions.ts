@@ -8,7 +8,7 @@ import { canActOn, canSee } from './access.ts';
 import { dayOf } from './calendar.ts';
 import { type CaseContext, isRequester } from './context.ts';
 import { settleDispute } from './objections.ts';
-import { peopleOf, supervises, supervisorOf } from './routing.ts';
+import { actsForOrAbove, peopleOf, supervises, supervisorOf } from './routing.ts';
 import { actionRules, type CaseAction, checkTransition } from './states.ts';
 import { appendTimeline, type CaseRow, findCase, involve, type PartRow, partsOf } from './store.ts';
 
@@ -170,7 +170,7 @@ export async function applyAction(trx: Tx, ctx: CaseContext, events: EventLog, t
   const rule = actionRules[action];
   let acted: PartRow[] = [];
   if (rule.side === 'requester' && !isRequester(ctx.actor, c)) throw forbidden(`Only the requester may ${action}`);
-  if (rule.side === 'supervisor' && !(await supervises(trx, ctx.actor, c.disputed_to))) {
+  if (rule.side === 'supervisor' && !(await actsForOrAbove(trx, ctx.actor, c.disputed_to))) {
     throw forbidden('Only the supervising department rules on a dispute');
   }
   if (rule.side === 'provider') {

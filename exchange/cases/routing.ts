@@ -67,6 +67,11 @@ export async function supervises(db: Db | Tx, p: Principal, departmentId: string
   return (await ancestorsOf(db, departmentId)).some((a) => actsFor(p, a));
 }
 
+/** Acts for a supervising department (escalation, dispute): its own people, anyone above it, or platform admins for null. */
+export async function actsForOrAbove(db: Db | Tx, p: Principal, departmentId: string | null): Promise<boolean> {
+  return (departmentId !== null && actsFor(p, departmentId)) || supervises(db, p, departmentId);
+}
+
 /** The people told about a department's cases: its approvers and heads (or the platform admins). */
 export async function peopleOf(db: Db | Tx, departmentId: string | null): Promise<string[]> {
   const q = db.selectFrom('user_roles').select('user_id').distinct();
