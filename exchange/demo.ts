@@ -124,6 +124,7 @@ export async function seedDemo(db: Db, home: string): Promise<DemoSeed> {
     const c = await createDepartment(trx, { ...city, parentId: p.id }, actor);
     const ids: Record<string, string> = {};
     const people: Record<string, { username: string; password: string; department: string }> = {};
+    const userIds: Record<string, string> = {};
     for (const b of bureaus) {
       const d = await createDepartment(trx, { code: b.code, name: b.name, level: 'city', parentId: c.id, regionCode: '360500' }, actor);
       ids[b.key] = d.id;
@@ -133,6 +134,7 @@ export async function seedDemo(db: Db, home: string): Promise<DemoSeed> {
         actor,
       );
       people[b.key] = { username: user.username, password: generatedPassword!, department: b.name };
+      userIds[b.key] = user.id;
     }
     const keys = generateKeyPairSync('ed25519');
     const node = await createNode(
@@ -142,7 +144,8 @@ export async function seedDemo(db: Db, home: string): Promise<DemoSeed> {
       actor,
     );
     const system = await createSystem(trx, ids.hrss!, { name: 'social-insurance', description: '社会保险业务系统' }, actor);
-    const dataset = await draftDataset(trx, { ...householdDataset, providerDepartmentId: ids.police! }, actor);
+    // the police data officer is the A post for sharing requests on the household dataset
+    const dataset = await draftDataset(trx, { ...householdDataset, providerDepartmentId: ids.police!, contacts: { primary: userIds.police! } }, actor);
     await publishDataset(trx, dataset, actor);
     const registries = await seedRegistries(trx, ids, system.row.id);
     return {
