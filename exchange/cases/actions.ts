@@ -7,14 +7,14 @@ import { notify } from '../notifications/notify.ts';
 import { canActOn, canSee } from './access.ts';
 import { dayOf } from './calendar.ts';
 import { type CaseContext, isRequester } from './context.ts';
-import { settleDispute } from './objections.ts';
+import { announceDispute, settleDispute } from './objections.ts';
 import { actsForOrAbove, peopleOf, supervises, supervisorOf } from './routing.ts';
 import { actionRules, type CaseAction, checkTransition } from './states.ts';
 import { appendTimeline, type CaseRow, findCase, involve, type PartRow, partsOf } from './store.ts';
 
 const dayMs = 86_400_000;
 
-function require<K extends keyof CaseActionRequest>(body: CaseActionRequest, fields: K[]): void {
+function needs<K extends keyof CaseActionRequest>(body: CaseActionRequest, fields: K[]): void {
   const missing = fields.filter((f) => body[f] === undefined);
   if (missing.length) {
     throw invalid(`The action ${body.action} needs ${missing.join(', ')}`, missing.map((f) => ({ pointer: `/${String(f)}`, message: 'is required' })));
@@ -81,7 +81,7 @@ function overall(parts: PartRow[]): string | null {
 
 async function decide(s: Step): Promise<{ to: string; detail: Record<string, unknown> }> {
   const { trx, ctx, c, body } = s;
-  require(body, ['outcome']);
+  needs(body, ['outcome']);
   const part = s.acted[0]!;
   const reviewable = part.fields.filter((f) => !part.auto_fields.includes(f) && !part.refused_fields.includes(f));
   const decision: Record<string, unknown> = { outcome: body.outcome, reason: body.reason ?? null };
@@ -134,7 +134,7 @@ async function decide(s: Step): Promise<{ to: string; detail: Record<string, unk
     state = partial ? 'partially_approved' : 'approved';
     await touch(s, { grant_id: grantId });
   } else if (body.outcome === 'reject') {
-    require(body, ['reason', 'legalBasis']);
+    needs(body, ['reason', 'legalBasis']);
     decision.legalBasis = body.legalBasis;
     state = part.auto_fields.length ? 'partially_approved' : 'rejected';
   } else {
@@ -193,7 +193,7 @@ export async function applyAction(trx: Tx, ctx: CaseContext, events: EventLog, t
       break;
 
     case 'request_supplement': {
-      require(body, ['items', 'reason']);
+      needs(body, ['items', 'reason']);
       const asked = new Set(c.supplement_items);
       const fresh = body.items!.filter((i) => !asked.has(i));
       if (asked.size > 0 && fresh.length > 0) {
@@ -238,7 +238,7 @@ export async function applyAction(trx: Tx, ctx: CaseContext, events: EventLog, t
     }
 
     case 'extend': {
-      require(body, ['days', 'reason']);
+      needs(body, ['days', 'reason']);
       if (c.extended_days) throw conflict(`The deadline was already extended once (by ${c.extended_days} working days)`);
       if (body.days! > ctx.config.caseMaxExtensionDays) {
         throw invalid('Too long an extension', [{ pointer: '/days', message: `at most ${ctx.config.caseMaxExtensionDays} working days` }]);
@@ -252,7 +252,7 @@ export async function applyAction(trx: Tx, ctx: CaseContext, events: EventLog, t
     }
 
     case 'transfer': {
-      require(body, ['toDepartment', 'reason']);
+      needs(body, ['toDepartment', 'reason']);
       const part = acted[0]!;
       const target = await trx.selectFrom('departments').select(['id', 'name']).where('id', '=', body.toDepartment!).executeTakeFirst();
       if (!target) throw invalid('No such department', [{ pointer: '/toDepartment', message: `no department ${body.toDepartment}` }]);
@@ -280,7 +280,7 @@ export async function applyAction(trx: Tx, ctx: CaseContext, events: EventLog, t
 
     case 'correct':
     case 'reject': {
-      if (action === 'reject') require(body, ['reason', 'legalBasis']);
+      if (action === 'reject') needs(body, ['reason', 'legalBasis']);
       const part = acted[0]!;
       const how = action === 'correct' ? 'corrected' : 'rejected';
       await settleDispute(trx, events, c, how, ctx.now);
@@ -312,7 +312,7 @@ export async function applyAction(trx: Tx, ctx: CaseContext, events: EventLog, t
       break;
 
     case 'dispute': {
-      require(body, ['statement']);
+      needs(body, ['statement']);
       const contested = parts.find((p) => p.state !== 'approved') ?? parts[0]!;
       const supervisor = await supervisorOf(trx, contested.department_id);
       to = 'disputed';
@@ -325,7 +325,7 @@ export async function applyAction(trx: Tx, ctx: CaseContext, events: EventLog, t
     }
 
     case 'rule': {
-      require(body, ['outcome']);
+      needs(body, ['outcome']);
       if (body.outcome === 'uphold') {
         to = c.decided_state!;
         set.closed_at = ctx.now;
@@ -343,10 +343,11 @@ export async function applyAction(trx: Tx, ctx: CaseContext, events: EventLog, t
           const record = await trx
             .selectFrom('record_disputes as d')
             .innerJoin('records as r', (j) => j.onRef('r.dataset_id', '=', 'd.dataset_id').onRef('r.key', '=', 'd.key'))
-            .select('r.last_offset')
+            .select(['r.last_offset', 'd.dataset_id', 'd.key'])
             .where('d.case_id', '=', c.id)
             .executeTakeFirstOrThrow();
           await trx.updateTable('record_disputes').set({ closed_at: null, opened_at: ctx.now, opened_offset: record.last_offset }).where('case_id', '=', c.id).execute();
+          await announceDispute(trx, events, record.dataset_id, record.key, `dispute:${c.tracking_no}:reopened`);
         }
       } else {
         throw invalid('A ruling upholds the decision or reopens the case', [{ pointer: '/outcome', message: 'uphold or reopen' }]);

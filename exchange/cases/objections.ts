@@ -1,4 +1,6 @@
 import type { ObjectionCreate } from '../../contracts/generated/api.ts';
+import { lookupKey } from '../../registries/identifiers/formats.ts';
+import { keyFormat } from '../catalog/contracts.ts';
 import { findContract, findDataset } from '../catalog/store.ts';
 import type { Tx } from '../db/database.ts';
 import { conflict, forbidden, invalid, notFound } from '../errors.ts';
@@ -18,7 +20,7 @@ import { appendTimeline, type CaseRow, involve, nextTrackingNo } from './store.t
  * disputed (or no longer) without a change of data. The record's own offset stays with its last
  * data change: that is how a correction is recognised.
  */
-async function announceDispute(trx: Tx, events: EventLog, datasetId: string, key: string, batchId: string): Promise<void> {
+export async function announceDispute(trx: Tx, events: EventLog, datasetId: string, key: string, batchId: string): Promise<void> {
   const record = await trx
     .selectFrom('records')
     .select(['data', 'deleted', 'contract_version', 'source_time'])
@@ -56,14 +58,15 @@ export async function fileObjection(trx: Tx, ctx: CaseContext, events: EventLog,
   if (!(body.field in ((contract.schema.properties ?? {}) as Record<string, unknown>))) {
     throw invalid('No such field', [{ pointer: '/field', message: `${dataset.code} has no field ${body.field}` }]);
   }
+  const key = lookupKey(keyFormat(contract.schema, dataset.key_field), body.key);
   const record = await trx
     .selectFrom('records')
     .select(['last_offset', 'data'])
     .where('dataset_id', '=', dataset.id)
-    .where('key', '=', body.key)
+    .where('key', '=', key)
     .where('deleted', '=', false)
     .executeTakeFirst();
-  if (!record) throw notFound(`${dataset.code} has no record ${body.key}`);
+  if (!record) throw notFound(`${dataset.code} has no record ${key}`);
 
   const today = dayOf(ctx.now);
   const trackingNo = await nextTrackingNo(trx, 'YY', today);
@@ -80,7 +83,7 @@ export async function fileObjection(trx: Tx, ctx: CaseContext, events: EventLog,
       purpose: '数据校核',
       legal_basis: '',
       modes: [],
-      detail: JSON.stringify({ dataset: dataset.code, key: body.key, field: body.field, claimedValue: body.claimedValue, evidence: body.evidence }),
+      detail: JSON.stringify({ dataset: dataset.code, key, field: body.field, claimedValue: body.claimedValue, evidence: body.evidence }),
       received_on: today,
       due_on: ctx.calendar.addWorkingDays(today, dataset.request_deadline_days),
       created_at: ctx.now,
@@ -111,13 +114,13 @@ export async function fileObjection(trx: Tx, ctx: CaseContext, events: EventLog,
     toState: 'submitted',
     note: body.evidence,
     attachments: body.attachments ?? [],
-    detail: { key: body.key, field: body.field },
+    detail: { key, field: body.field },
   });
   await trx
     .insertInto('record_disputes')
-    .values({ case_id: caseId, dataset_id: dataset.id, key: body.key, field: body.field, opened_at: ctx.now, opened_offset: record.last_offset })
+    .values({ case_id: caseId, dataset_id: dataset.id, key, field: body.field, opened_at: ctx.now, opened_offset: record.last_offset })
     .execute();
-  await announceDispute(trx, events, dataset.id, body.key, `dispute:${trackingNo}`);
+  await announceDispute(trx, events, dataset.id, key, `dispute:${trackingNo}`);
   await notify(
     trx,
     { users: [route.assignee] },

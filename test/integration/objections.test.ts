@@ -115,7 +115,7 @@ describe('an objection (数据异议)', () => {
     const res = await t.call(w.system.apiKey, {
       method: 'POST',
       url: '/v1/objections',
-      payload: { dataset: w.licences.code, key: firm.uscc, field: 'status', claimedValue: 'revoked', evidence: '听说已吊销' },
+      payload: { dataset: w.licences.code, key: firm.uscc.toLowerCase(), field: 'status', claimedValue: 'revoked', evidence: '听说已吊销' },
     });
     assert.equal(res.statusCode, 201, res.body);
     const no = res.json().trackingNo;
