@@ -164,7 +164,7 @@ async function decide(s: Step): Promise<{ to: string; detail: Record<string, unk
 export async function applyAction(trx: Tx, ctx: CaseContext, events: EventLog, trackingNo: string, body: CaseActionRequest): Promise<void> {
   const c = await findCase(trx, trackingNo, true);
   if (!c || !(await canSee(trx, ctx.actor, c))) throw notFound(`No case ${trackingNo}`);
-  const action = body.action as CaseAction;
+  const action: CaseAction = body.action;
   checkTransition(c.kind, c.state, action);
   const parts = await partsOf(trx, [c.id]);
   const rule = actionRules[action];

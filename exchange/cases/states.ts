@@ -1,3 +1,4 @@
+import type { CaseActionRequest } from '../../contracts/generated/api.ts';
 import { conflict } from '../errors.ts';
 
 /**
@@ -13,18 +14,8 @@ export const decidedStates = ['approved', 'partially_approved', 'rejected', 'cor
 export const caseStates = [...openStates, ...decidedStates, 'withdrawn', 'disputed'] as const;
 export type CaseState = (typeof caseStates)[number];
 
-export type CaseAction =
-  | 'accept'
-  | 'request_supplement'
-  | 'supplement'
-  | 'extend'
-  | 'transfer'
-  | 'decide'
-  | 'correct'
-  | 'reject'
-  | 'withdraw'
-  | 'dispute'
-  | 'rule';
+/** The actions, as the API contract lists them (CaseActionRequest.action). */
+export type CaseAction = CaseActionRequest['action'];
 
 /** Who takes an action: the requester, the department that must act (or its supervisor), or a supervisor. */
 export type Side = 'requester' | 'provider' | 'supervisor';
