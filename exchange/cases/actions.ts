@@ -53,11 +53,12 @@ function actingFor(ctx: CaseContext, part: PartRow | undefined): string | null {
   return p.kind === 'user' && part?.acting_for_id && part.assignee_id === p.userId ? part.acting_for_id : null;
 }
 
-async function touch(s: Step, extra: Partial<Record<string, unknown>> = {}): Promise<void> {
+/** A provider acted: the idle clock of its parts restarts (escalation counts from here). */
+async function touch(s: Step): Promise<void> {
   if (s.acted.length === 0) return;
   await s.trx
     .updateTable('case_parts')
-    .set({ last_action_at: s.ctx.now, ...extra })
+    .set({ last_action_at: s.ctx.now })
     .where('id', 'in', s.acted.map((p) => p.id))
     .execute();
 }
@@ -69,6 +70,23 @@ async function tellRequester(s: Step, kind: 'accepted' | 'supplement_needed' | '
     { kind, title: `${s.c.tracking_no} ${title}`, caseId: s.c.id, detail: { state: detail.state ?? null, ...detail } },
     s.ctx.now,
   );
+}
+
+/** Records a part's outcome, with what the statistics need: working days taken and whether it was on time. */
+async function settlePart(s: Step, part: PartRow, state: PartRow['state'], decision: Record<string, unknown>): Promise<void> {
+  await s.trx
+    .updateTable('case_parts')
+    .set({
+      state,
+      decision: JSON.stringify(decision),
+      decided_at: s.ctx.now,
+      last_action_at: s.ctx.now,
+      working_days_taken: s.ctx.calendar.workingDaysBetween(s.c.received_on, s.today),
+      on_time: s.today <= s.c.due_on,
+      ...(typeof decision.grantId === 'string' ? { grant_id: decision.grantId } : {}),
+    })
+    .where('id', '=', part.id)
+    .execute();
 }
 
 /** Everything decided: the case closes with the sum of the parts' outcomes. */
@@ -132,7 +150,6 @@ async function decide(s: Step): Promise<{ to: string; detail: Record<string, unk
     );
     Object.assign(decision, grant, { grantId });
     state = partial ? 'partially_approved' : 'approved';
-    await touch(s, { grant_id: grantId });
   } else if (body.outcome === 'reject') {
     needs(body, ['reason', 'legalBasis']);
     decision.legalBasis = body.legalBasis;
@@ -140,18 +157,7 @@ async function decide(s: Step): Promise<{ to: string; detail: Record<string, unk
   } else {
     throw invalid('A decision approves or rejects', [{ pointer: '/outcome', message: 'approve or reject' }]);
   }
-  await trx
-    .updateTable('case_parts')
-    .set({
-      state,
-      decision: JSON.stringify(decision),
-      decided_at: ctx.now,
-      last_action_at: ctx.now,
-      working_days_taken: ctx.calendar.workingDaysBetween(c.received_on, s.today),
-      on_time: s.today <= c.due_on,
-    })
-    .where('id', '=', part.id)
-    .execute();
+  await settlePart(s, part, state, decision);
   const final = overall(s.parts.map((p) => (p.id === part.id ? { ...p, state } : p)));
   if (final) await tellRequester(s, 'decided', `已办结：${final}`, { state: final });
   return { to: final ?? c.state, detail: { ...decision, partState: state } };
@@ -286,18 +292,7 @@ export async function applyAction(trx: Tx, ctx: CaseContext, events: EventLog, t
       await settleDispute(trx, events, c, how, ctx.now);
       to = how;
       const decision = { outcome: how, reason: body.reason ?? null, legalBasis: body.legalBasis ?? null };
-      await trx
-        .updateTable('case_parts')
-        .set({
-          state: how,
-          decision: JSON.stringify(decision),
-          decided_at: ctx.now,
-          last_action_at: ctx.now,
-          working_days_taken: ctx.calendar.workingDaysBetween(c.received_on, today),
-          on_time: today <= c.due_on,
-        })
-        .where('id', '=', part.id)
-        .execute();
+      await settlePart(s, part, how, decision);
       Object.assign(detail, decision);
       note = body.reason ?? note;
       await tellRequester(s, 'decided', how === 'corrected' ? '数据已更正' : '异议不成立', { state: how });

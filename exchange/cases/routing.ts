@@ -17,6 +17,12 @@ export async function isAbsent(db: Db | Tx, userId: string, day: Day): Promise<b
   return row !== undefined;
 }
 
+/** Everyone away on this day, in one query (the scheduler checks every pending case against it). */
+export async function absentOn(db: Db | Tx, day: Day): Promise<Set<string>> {
+  const rows = await db.selectFrom('approver_absences').select('user_id').where('from_day', '<=', day).where('until_day', '>=', day).execute();
+  return new Set(rows.map((r) => r.user_id));
+}
+
 /**
  * Who handles a dataset's cases on a day (AB岗): the primary contact, or the backup acting for
  * the primary while the primary is away. Without named contacts, any approver of the department.

@@ -5,7 +5,7 @@ import { notify } from '../notifications/notify.ts';
 import { dayOf } from './calendar.ts';
 import { loadCalendar } from './calendar-store.ts';
 import { brx } from './context.ts';
-import { isAbsent, peopleOf, supervisorOf } from './routing.ts';
+import { absentOn, peopleOf, supervisorOf } from './routing.ts';
 import { appendTimeline, involve } from './store.ts';
 
 export interface SweepReport {
@@ -33,21 +33,22 @@ async function reroute(trx: Tx, now: Date): Promise<number> {
     .selectFrom('case_parts as p')
     .innerJoin('cases as c', 'c.id', 'p.case_id')
     .innerJoin('datasets as d', 'd.id', 'p.dataset_id')
-    .select(['p.id', 'p.case_id', 'p.assignee_id', 'p.acting_for_id', 'p.department_id', 'p.dataset_id', 'd.backup_contact_id', 'd.primary_contact_id'])
+    .select(['p.id', 'p.case_id', 'p.assignee_id', 'p.acting_for_id', 'p.department_id', 'p.dataset_id', 'd.backup_contact_id'])
     .where('p.state', '=', 'pending')
     .where('c.closed_at', 'is', null)
     .execute();
+  const absent = await absentOn(trx, today);
   let count = 0;
   for (const part of parts) {
     let change: { assignee_id: string | null; acting_for_id: string | null } | null = null;
-    if (part.acting_for_id && !(await isAbsent(trx, part.acting_for_id, today))) {
+    if (part.acting_for_id && !absent.has(part.acting_for_id)) {
       change = { assignee_id: part.acting_for_id, acting_for_id: null };
     } else if (
       !part.acting_for_id &&
       part.assignee_id &&
       part.backup_contact_id &&
       part.backup_contact_id !== part.assignee_id &&
-      (await isAbsent(trx, part.assignee_id, today))
+      absent.has(part.assignee_id)
     ) {
       change = { assignee_id: part.backup_contact_id, acting_for_id: part.assignee_id };
     }
