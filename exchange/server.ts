@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { apiSchemas } from '../contracts/index.ts';
 import { identifierFormats } from '../registries/identifiers/formats.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { subjectRoutes } from './audit/subject-routes.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { ingestRoutes } from './ingest/routes.ts';
 import { recordRoutes } from './records/routes.ts';
@@ -18,6 +19,8 @@ import { PgEventLog } from './events/pg-event-log.ts';
 import { grantRoutes } from './grants/routes.ts';
 import { deliverNotifications } from './notifications/outbox.ts';
 import { notificationRoutes } from './notifications/routes.ts';
+import { subscriptionRoutes } from './subscriptions/routes.ts';
+import { deliverWebhooks } from './subscriptions/webhooks.ts';
 import { AuditWriter } from './audit/writer.ts';
 import guard from './auth/guard.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -83,7 +86,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('audit', audit);
   app.decorate('config', config);
   app.decorate('clock', options.clock ?? systemClock);
-  app.decorate('events', new PgEventLog(db));
+  const events = new PgEventLog(db);
+  app.decorate('events', events);
   // While closing, answers in flight ask their clients to hang up: otherwise a kept-alive
   // connection holds shutdown open until the keep-alive timeout (72 s by default).
   let closing = false;
@@ -95,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (closing) reply.header('connection', 'close');
   });
   app.addHook('onClose', async () => {
+    await events.close();
     await audit.close();
   });
   // A POST without a body means an empty object, so `curl -X POST …/publish` works as expected.
@@ -122,13 +127,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(calendarRoutes, { db });
   await app.register(grantRoutes, { db });
   await app.register(notificationRoutes, { db });
+  await app.register(subscriptionRoutes, { db });
+  await app.register(subjectRoutes, { db });
   startBackgroundJobs(app);
   return app;
 }
 
 /**
  * Timed work of the exchange: case deadlines and escalations every scheduler interval, webhook
- * notifications every few seconds. BRX_SCHEDULER_INTERVAL_SECONDS=0 turns both off (tests run
+ * notifications every few seconds, subscription webhooks every second. BRX_SCHEDULER_INTERVAL_SECONDS=0 turns both off (tests run
  * them by hand with a controlled clock).
  */
 function startBackgroundJobs(app: FastifyInstance): void {
@@ -151,6 +158,13 @@ function startBackgroundJobs(app: FastifyInstance): void {
   const timers = [
     setInterval(run('case scheduler', () => runCaseScheduler(app.db, app.clock.now(), app.config)), seconds * 1000),
     setInterval(run('notification outbox', () => deliverNotifications(app.db, app.clock.now(), app.config.webhookGiveUpHours)), Math.min(seconds, 5) * 1000),
+    // a round delivers one batch per due subscription; the next second takes the next batches
+    setInterval(
+      run('subscription webhooks', async () => {
+        for (let round = 0; round < 20 && (await deliverWebhooks(app)) > 0; round++);
+      }),
+      1000,
+    ),
   ];
   for (const t of timers) t.unref();
   app.addHook('onClose', async () => {

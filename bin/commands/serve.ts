@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ensureFirstAdmin } from '../../exchange/bootstrap.ts';
 import { loadConfig } from '../../exchange/config.ts';
+import { ensureAllSearchIndexes } from '../../exchange/catalog/search-indexes.ts';
 import { seedDemo } from '../../exchange/demo.ts';
 import { openRuntime } from '../../exchange/runtime.ts';
 import { buildApp } from '../../exchange/server.ts';
@@ -35,6 +36,7 @@ audit log, close the database.`,
     const runtime = await openRuntime(config, say);
     const admin = await ensureFirstAdmin(runtime.db, config);
     const demo = values.demo ? await seedDemo(runtime.db, config.home) : null;
+    await ensureAllSearchIndexes(runtime.db);
     const app = await buildApp({ config, db: runtime.db });
     const address = await app.listen({ host: config.host, port: config.port });
 

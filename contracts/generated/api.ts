@@ -10,6 +10,18 @@ export type RowFilter = RowFilter1 & RowFilter2;
 export type RowFilter1 = {
   [k: string]: unknown | undefined;
 };
+/**
+ * Open objections on a record (数据异议): the record is still served while they are checked
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "Dispute".
+ */
+export type Dispute =
+  | {
+      case: string;
+      field: string;
+    }[]
+  | null;
 
 /**
  * A person away from their post: their cases go to the backup (AB岗)
@@ -39,6 +51,53 @@ export interface AbsenceCreate {
  */
 export interface AbsenceList {
   items: Absence[];
+}
+/**
+ * 数据使用记录: who read or checked a person's or company's records, newest first
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "AccessReport".
+ */
+export interface AccessReport {
+  subject: string;
+  items: {
+    at: string;
+    /**
+     * the reading department's name
+     */
+    department: string | null;
+    /**
+     * the consuming system's name; null for a person of the providing department or an auditor
+     */
+    system: string | null;
+    purpose: string | null;
+    grantId: string | null;
+    dataset: string | null;
+    datasetName: string | null;
+    mode: 'pull' | 'export' | 'subscribe' | 'webhook' | 'verify' | 'report';
+    fields: string[];
+    /**
+     * auditors only: the ID number the system read on behalf of
+     */
+    operator?: string | null;
+    /**
+     * auditors only: the read is hidden from the subject until then
+     */
+    covertUntil?: string | null;
+  }[];
+  /**
+   * ?cursor= for older entries
+   */
+  next: string | null;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "AccessReportQuery".
+ */
+export interface AccessReportQuery {
+  from?: string;
+  cursor?: string;
+  limit?: number;
 }
 /**
  * Evidence or material, stored as its content digest (the file itself stays with whoever holds it)
@@ -1169,6 +1228,80 @@ export interface DepartmentUpdate {
   status?: 'active' | 'suspended';
 }
 /**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "EventBatch".
+ */
+export interface EventBatch {
+  subscription: string;
+  events: SubscriptionEvent[];
+  next: SubscriptionPosition;
+}
+/**
+ * One delivered item: a change, a snapshot record, or the marker between snapshot and changes
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "SubscriptionEvent".
+ */
+export interface SubscriptionEvent {
+  type: 'change' | 'snapshot' | 'marker';
+  /**
+   * change: its offset; snapshot: the offset of the record's version; marker: the snapshot's offset, changes follow after it
+   */
+  offset: number;
+  dataset: string;
+  /**
+   * as the grant shows the key field
+   */
+  key?: string;
+  op?: 'upsert' | 'delete';
+  /**
+   * the record as granted (masked fields masked); null for a delete (tombstone)
+   */
+  data?: {
+    [k: string]: unknown | undefined;
+  } | null;
+  contractVersion?: string;
+  dispute?: Dispute;
+  sourceTime?: string;
+  committedAt?: string;
+}
+/**
+ * What to acknowledge: an offset in the change stream, or a cursor while the snapshot is delivered. Post the `next` of a batch back as it is
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "SubscriptionPosition".
+ */
+export interface SubscriptionPosition {
+  offset?: number;
+  cursor?: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "EventsQuery".
+ */
+export interface EventsQuery {
+  limit?: number;
+  /**
+   * seconds to wait for events when there are none yet (long poll)
+   */
+  wait?: number;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "ExportQuery".
+ */
+export interface ExportQuery {
+  format?: 'ndjson' | 'csv';
+  /**
+   * CSV only: start with a UTF-8 byte order mark so spreadsheet programs read Chinese text correctly
+   */
+  bom?: boolean;
+  /**
+   * resume after this cursor (the cursor of the last line received)
+   */
+  after?: string;
+}
+/**
  * What a consuming system may read of a dataset (共享授权)
  *
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -1650,6 +1783,40 @@ export interface QuarantineResubmit {
   record: BatchRecord;
 }
 /**
+ * One record as the caller's grant shows it
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RecordItem".
+ */
+export interface RecordItem {
+  /**
+   * the record key, as the grant shows the key field (absent when it is not granted)
+   */
+  key?: string;
+  data: {
+    [k: string]: unknown | undefined;
+  } | null;
+  contractVersion: string;
+  /**
+   * the event offset of this version
+   */
+  offset: number;
+  sourceTime: string;
+  dispute: Dispute;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RecordPage".
+ */
+export interface RecordPage {
+  dataset: string;
+  items: RecordItem[];
+  /**
+   * pass as ?cursor= for the next page; null on the last
+   */
+  next: string | null;
+}
+/**
  * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "RecordParams".
  */
@@ -1670,6 +1837,20 @@ export interface RecordQuery {
    * for registries: where each field came from
    */
   provenance?: boolean;
+}
+/**
+ * Look records up by searchable fields: ?<field>=<value>, several fields all match. The reserved names are limit and cursor
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "RecordSearchQuery".
+ */
+export interface RecordSearchQuery {
+  /**
+   * next of the previous page
+   */
+  cursor?: string;
+  limit?: number;
+  [k: string]: string | number | undefined;
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -1697,15 +1878,7 @@ export interface RecordView {
         }
       | undefined;
   };
-  /**
-   * open objections on this record (数据异议): the record is still served while they are checked
-   */
-  dispute:
-    | {
-        case: string;
-        field: string;
-      }[]
-    | null;
+  dispute: Dispute;
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -1777,6 +1950,16 @@ export interface RegistrySource {
 export interface RegistrySourceParams {
   kind: 'population' | 'legal-person' | 'certificate';
   departmentId: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "ReplayRequest".
+ */
+export interface ReplayRequest {
+  /**
+   * deliver again every retained event after this offset
+   */
+  offset: number;
 }
 /**
  * A sharing request (共享申请): one or several datasets, possibly of several providers (并联审批)
@@ -3544,6 +3727,117 @@ export interface RequestCreate {
  */
 export interface StatusChange {
   reason?: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "SubjectParams".
+ */
+export interface SubjectParams {
+  /**
+   * 公民身份号码 of a person or 统一社会信用代码 of an organisation
+   */
+  id: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "SubjectTokenCreate".
+ */
+export interface SubjectTokenCreate {
+  validDays?: number;
+}
+/**
+ * A token with which a person or company reads their own access report; shown once
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "SubjectTokenIssued".
+ */
+export interface SubjectTokenIssued {
+  subject: string;
+  token: string;
+  expiresAt: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "Subscription".
+ */
+export interface Subscription {
+  id: string;
+  dataset: string;
+  systemId: string;
+  grantId: string;
+  delivery: 'pull' | 'webhook';
+  url: string | null;
+  start: 'now' | 'beginning' | 'offset';
+  /**
+   * failing: webhook deliveries have failed for longer than BRX_WEBHOOK_GIVE_UP_HOURS; events wait, none is dropped
+   */
+  status: 'active' | 'failing' | 'cancelled';
+  position: {
+    /**
+     * the last acknowledged offset
+     */
+    offset: number;
+    /**
+     * the snapshot is still being delivered
+     */
+    inSnapshot: boolean;
+  };
+  lag: {
+    /**
+     * events committed and not yet acknowledged
+     */
+    events: number;
+    /**
+     * age of the oldest unacknowledged event
+     */
+    seconds: number;
+  };
+  /**
+   * events acknowledged in all
+   */
+  delivered: number;
+  lastDeliveryAt: string | null;
+  lastError: string | null;
+  failingSince: string | null;
+  /**
+   * failed webhook attempts since the last success
+   */
+  attempts: number;
+  nextAttemptAt: string | null;
+  createdAt: string;
+}
+/**
+ * Subscribe (订阅) to a dataset under a grant with the subscribe mode
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "SubscriptionCreate".
+ */
+export interface SubscriptionCreate {
+  dataset: string;
+  delivery: 'pull' | 'webhook';
+  /**
+   * webhook: where batches are POSTed
+   */
+  url?: string;
+  /**
+   * webhook: the HMAC-SHA256 key batches are signed with
+   */
+  secret?: string;
+  /**
+   * now: changes from here on; beginning: a snapshot of the current records, a marker, then changes; offset: changes after the given offset
+   */
+  start?: 'now' | 'beginning' | 'offset';
+  /**
+   * start=offset: deliver the events after this offset
+   */
+  offset?: number;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "SubscriptionList".
+ */
+export interface SubscriptionList {
+  items: Subscription[];
 }
 /**
  * A department's consuming information system (应用系统); it holds grants

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { type Db, prepared, type Tx } from '../db/database.ts';
 import type { AuditLog } from '../db/schema.ts';
+import { departmentsOf } from '../auth/principal.ts';
 import { entryHash } from './chain.ts';
 import { type AccessEntry, type AdminEntry, actorColumns } from './entries.ts';
 
@@ -29,7 +30,8 @@ export function accessRow(entry: AccessEntry, at = now()): Record<string, unknow
     at,
     actor_kind: actor.actor_kind,
     actor_id: a.kind === 'subject' ? a.subjectId : actor.actor_id,
-    department_id: a.kind === 'system' || a.kind === 'node' ? a.departmentId : null,
+    // a person reads for their department (the report tells the subject which one)
+    department_id: a.kind === 'system' || a.kind === 'node' ? a.departmentId : a.kind === 'user' ? (departmentsOf(a)[0] ?? null) : null,
     system_id: a.kind === 'system' ? a.systemId : null,
     operator: entry.operator ?? null,
     grant_id: entry.grantId ?? null,

@@ -43,6 +43,13 @@ export function createDb(options: DatabaseOptions): Db {
   return db;
 }
 
+/** A connection of its own with the pool's settings, for LISTEN (a pooled connection would be handed to others). */
+export function dedicatedClient(db: Db): pg.Client {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('dedicatedClient() needs a database made by createDb()');
+  return new pg.Client(pool.options);
+}
+
 /**
  * Runs a named prepared statement: PostgreSQL plans it once per connection and reuses the plan.
  * For the hottest queries only (per-request credential lookup: planning its five-table join took

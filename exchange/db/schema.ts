@@ -430,6 +430,40 @@ export interface NotificationsTable {
   last_error: string | null;
 }
 
+export interface SubscriptionsTable {
+  id: Generated<string>;
+  system_id: string;
+  dataset_id: string;
+  grant_id: string;
+  delivery: 'pull' | 'webhook';
+  url: string | null;
+  secret: string | null;
+  start: 'now' | 'beginning' | 'offset';
+  cursor: number;
+  snapshot_head: number | null;
+  snapshot_after: string | null;
+  status: Generated<'active' | 'failing' | 'cancelled'>;
+  failing_since: Timestamp | null;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  last_error: string | null;
+  last_delivery_at: Timestamp | null;
+  delivered: Generated<number>;
+  lease_until: Timestamp | null;
+  created_at: Created;
+}
+
+export interface GrantUsageTable {
+  grant_id: string;
+  day: string;
+  records: number;
+}
+
+export interface PlatformKeysTable {
+  name: string;
+  secret: Buffer;
+}
+
 export interface Database {
   departments: DepartmentsTable;
   nodes: NodesTable;
@@ -464,4 +498,7 @@ export interface Database {
   case_timeline: CaseTimelineTable;
   record_disputes: RecordDisputesTable;
   notifications: NotificationsTable;
+  subscriptions: SubscriptionsTable;
+  grant_usage: GrantUsageTable;
+  platform_keys: PlatformKeysTable;
 }

@@ -34,4 +34,13 @@ export interface EventLog {
   append(trx: Tx, datasetId: string, events: readonly NewEvent[]): Promise<{ first: number; last: number } | null>;
   /** Events with an offset above `after`, in offset order. */
   read(datasetId: string, after: number, limit: number): Promise<StoredEvent[]>;
+  /** The last offset readers can see (0 before the first event). */
+  head(datasetId: string): Promise<number>;
+  /**
+   * Waits until events above `after` are visible (true) or `timeoutMs` pass or `signal` aborts
+   * (false). A wake-up only, never a substitute for read(): after it, read what is there.
+   */
+  wait(datasetId: string, after: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Stops waking waiters (they return false) and releases connections. */
+  close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { Db, Tx } from '../db/database.ts';
+import type pg from 'pg';
+import { type Db, dedicatedClient, type Tx } from '../db/database.ts';
 import type { Dispute, EventLog, NewEvent, StoredEvent } from './event-log.ts';
 
 /**
@@ -9,10 +10,14 @@ import type { Dispute, EventLog, NewEvent, StoredEvent } from './event-log.ts';
  * also rolls the counter back: offsets stay dense). Offsets are therefore committed in
  * increasing order, and a reader can never see N+1 before N. The cost is that the appends of one
  * dataset are serialised; different datasets append in parallel. NOTIFY is sent as a wake-up
- * only (delivered at commit); readers always read the table.
+ * only (delivered at commit, carrying the new head); readers always read the table.
  */
 export class PgEventLog implements EventLog {
   readonly #db: Db;
+  /** waiters per dataset: each is told the head a notification announced */
+  readonly #waiters = new Map<string, Set<(head: number | null) => void>>();
+  #listener: Promise<pg.Client> | null = null;
+  #closed = false;
 
   constructor(db: Db) {
     this.#db = db;
@@ -59,7 +64,7 @@ export class PgEventLog implements EventLog {
   /** Moves the head past events written at offsets up to `last`, and wakes readers at commit. */
   static async advanceHead(trx: Tx, datasetId: string, last: number): Promise<void> {
     await trx.updateTable('event_heads').set({ last_offset: last }).where('dataset_id', '=', datasetId).execute();
-    await sql`select pg_notify('brx_events', ${datasetId})`.execute(trx);
+    await sql`select pg_notify('brx_events', ${`${datasetId}:${last}`})`.execute(trx);
   }
 
   async read(datasetId: string, after: number, limit: number): Promise<StoredEvent[]> {
@@ -83,5 +88,77 @@ export class PgEventLog implements EventLog {
       batchId: r.batch_id,
       dispute: r.dispute as Dispute[] | null,
     }));
+  }
+
+  async head(datasetId: string): Promise<number> {
+    const row = await this.#db.selectFrom('event_heads').select('last_offset').where('dataset_id', '=', datasetId).executeTakeFirst();
+    return row?.last_offset ?? 0;
+  }
+
+  /**
+   * One LISTEN connection per process serves every waiter: a notification names the dataset and
+   * its new head, so waking costs no query. The waiter registers before it checks the head, so
+   * a commit between the check and the wait still wakes it. If the connection drops, every
+   * waiter is woken to look again (a missed notification can only delay, never lose, an event).
+   */
+  async wait(datasetId: string, after: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.#closed || signal?.aborted) return false;
+    await this.#listen();
+    if (this.#closed || signal?.aborted) return false; // aborted while connecting
+    const waiters = this.#waiters.get(datasetId) ?? new Set();
+    this.#waiters.set(datasetId, waiters);
+    let resolveWait!: (woken: boolean) => void;
+    const done = new Promise<boolean>((resolve) => (resolveWait = resolve));
+    const finish = (woken: boolean) => {
+      clearTimeout(timer);
+      waiters.delete(onNotice);
+      signal?.removeEventListener('abort', onAbort);
+      resolveWait(woken);
+    };
+    const onNotice = (head: number | null) => {
+      if (head === null) this.head(datasetId).then((h) => h > after && finish(true), () => finish(false));
+      else if (head > after) finish(true);
+    };
+    const onAbort = () => finish(false);
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    waiters.add(onNotice);
+    signal?.addEventListener('abort', onAbort);
+    onNotice(null);
+    return done;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const waiters of this.#waiters.values()) for (const w of [...waiters]) w(Number.POSITIVE_INFINITY);
+    const listener = this.#listener;
+    this.#listener = null;
+    if (listener) await listener.then((c) => c.end()).catch(() => {});
+  }
+
+  async #listen(): Promise<void> {
+    this.#listener ??= (async () => {
+      const client = dedicatedClient(this.#db);
+      client.on('notification', (message) => {
+        const [datasetId, head] = (message.payload ?? '').split(':');
+        for (const w of [...(this.#waiters.get(datasetId!) ?? [])]) w(Number(head));
+      });
+      const lost = () => {
+        if (this.#listener === connecting) this.#listener = null;
+        client.end().catch(() => {});
+        for (const waiters of this.#waiters.values()) for (const w of [...waiters]) w(null);
+      };
+      client.on('error', lost);
+      client.on('end', lost);
+      await client.connect();
+      await client.query('listen brx_events');
+      return client;
+    })();
+    const connecting = this.#listener;
+    try {
+      await connecting;
+    } catch (error) {
+      if (this.#listener === connecting) this.#listener = null;
+      throw error;
+    }
   }
 }

@@ -25,7 +25,7 @@ export const grantColumns = `id, system_id, dataset_id, fields, masked_fields, r
             revoked_at, revoke_reason, requests_per_minute, records_per_day, covert_until, superseded_by`;
 
 // every read checks its grant: a prepared statement, planned once per connection
-function grantsOf(db: Db, systemId: string, datasetId: string): Promise<GrantRow[]> {
+export function grantsOf(db: Db, systemId: string, datasetId: string): Promise<GrantRow[]> {
   return prepared<GrantRow & Pick<GrantsTable, never>>(
     db,
     'brx_grants_of',

@@ -1,48 +1,35 @@
 import type { FastifyInstance } from 'fastify';
-import type { RecordParams, RecordQuery, RecordView } from '../../contracts/generated/api.ts';
+import type { RecordItem, RecordPage, RecordParams, RecordQuery, RecordSearchQuery, RecordView } from '../../contracts/generated/api.ts';
 import { lookupKey } from '../../registries/identifiers/formats.ts';
 import { expandProvenance, type StoredProvenance } from '../../registries/merge.ts';
 import { principalOf, rule } from '../auth/guard.ts';
-import { canReadAudit, departmentsOf } from '../auth/principal.ts';
-import { openDisputes } from '../cases/disputes.ts';
 import { keyFormat } from '../catalog/contracts.ts';
-import { contractOf, findDataset } from '../catalog/store.ts';
+import { cursorSeal } from '../delivery/cursor.ts';
+import { authorizeRead, datasetForReading, type ReadAccess } from '../delivery/enforcement.ts';
 import type { Db } from '../db/database.ts';
-import { project } from '../delivery/project.ts';
-import { forbidden, notFound } from '../errors.ts';
-import { requireGrant } from '../grants/enforce.ts';
+import { invalid, notFound } from '../errors.ts';
 import { describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
+import { exportRoute } from './export.ts';
+import { currentVersion, grantsAndRecord, recordPage, type RecordVersion, versionAsOf } from './read.ts';
 
-const readers = rule('systems with a pull grant, the provider department, auditors and platform admins', () => true);
+const readers = rule('systems holding a pull grant, the provider department, auditors and platform admins', () => true);
 
-async function currentVersion(db: Db, datasetId: string, key: string) {
-  const row = await db
-    .selectFrom('records')
-    .select(['data', 'deleted', 'contract_version', 'last_offset', 'source_time', 'provenance', openDisputes(datasetId, key).as('dispute')])
-    .where('dataset_id', '=', datasetId)
-    .where('key', '=', key)
-    .executeTakeFirst();
-  return row && { ...row, offset: row.last_offset };
-}
-
-/** The version that was current at `asOf`: the last event of the key committed by then. */
-async function versionAsOf(db: Db, datasetId: string, key: string, asOf: Date) {
-  const row = await db
-    .selectFrom('events')
-    .select(['data', 'op', 'contract_version', 'offset', 'source_time', 'dispute'])
-    .where('dataset_id', '=', datasetId)
-    .where('key', '=', key)
-    .where('committed_at', '<=', asOf)
-    .orderBy('offset', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row && { ...row, deleted: row.op === 'delete', provenance: null };
+export function recordItem(access: ReadAccess, v: RecordVersion): RecordItem {
+  const key = access.shownKey(v.key);
+  return {
+    ...(key === undefined ? {} : { key }),
+    data: access.view(v.data),
+    contractVersion: v.contract_version,
+    offset: v.offset,
+    sourceTime: v.source_time.toISOString(),
+    dispute: v.dispute ?? null,
+  };
 }
 
 /**
- * One record by key, now or as it stood at `asOf`, with per-field provenance on request. The
- * provider department, auditors and platform admins read whole records; a consuming system reads
- * through its pull grant (granted fields only, masked ones masked). Every read is audited.
+ * Pulling shared data: one record by key (now or as of a time), and look-ups by searchable
+ * fields a page at a time. Every path decides access in delivery/enforcement.ts and writes an
+ * access entry naming whose records were returned.
  */
 export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
   app.get<{ Params: RecordParams; Querystring: RecordQuery }>('/v1/datasets/:code/records/:key', {
@@ -55,50 +42,92 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
     },
     handler: async (request): Promise<RecordView> => {
       const p = principalOf(request);
-      const dataset = await findDataset(db, request.params.code);
-      if (!dataset?.current_version) throw notFound(`No dataset ${request.params.code}`);
-      const contract = await contractOf(db, dataset.id, dataset.current_version);
-      const grant =
-        p.kind === 'system' ? await requireGrant(db, p.systemId, dataset.id, 'pull', app.clock.now()) : null;
-      if (!grant && !canReadAudit(p) && !departmentsOf(p).includes(dataset.provider_department_id)) {
-        throw forbidden('Only the provider department, auditors, platform admins and systems holding a pull grant read records');
-      }
+      const { dataset, contract } = await datasetForReading(db, request.params.code);
       const key = lookupKey(keyFormat(contract.schema, dataset.key_field), request.params.key);
-      const version = request.query.asOf
-        ? await versionAsOf(db, dataset.id, key, new Date(request.query.asOf))
-        : await currentVersion(db, dataset.id, key);
-      const data = (version?.data as Record<string, unknown> | null | undefined) ?? null;
-      const shown = grant ? project(data, grant, contract.fields) : data;
-      if (p.kind !== 'subject') {
-        await app.audit.record({
-          actor: p,
+      const { asOf } = request.query;
+      // a system's grants come with the record in one round trip; other readers and asOf read it apart
+      const fetched = p.kind === 'system' && !asOf ? await grantsAndRecord(db, p.systemId, dataset.id, key) : null;
+      const access = await authorizeRead(app, request, dataset.code, 'pull', fetched?.grants);
+      const version = fetched ? fetched.version : asOf ? await versionAsOf(db, dataset.id, key, new Date(asOf)) : await currentVersion(db, dataset.id, key);
+      // a record outside the grant's rows is answered like one that does not exist
+      const visible = version && (version.deleted || access.inScope(version.data)) ? version : null;
+      if (visible && !visible.deleted) await access.take(db, 1, app.clock.now());
+      await app.audit.record(
+        access.entry({
           mode: 'pull',
-          outcome: version ? 'ok' : 'not_found',
-          dataset: dataset.code,
-          grantId: grant?.id ?? null,
-          purpose: grant?.purpose ?? null,
+          outcome: visible ? 'ok' : 'not_found',
+          subjectKeys: visible ? access.subjectKeys([visible]) : [key],
+          recordCount: visible ? 1 : 0,
           operator: operatorOf(request),
-          subjectKeys: [key],
-          fields: shown ? Object.keys(shown) : [],
-          recordCount: version ? 1 : 0,
-          discloseAfter: grant?.covert_until ?? null,
-          ...(request.query.asOf ? { query: { asOf: request.query.asOf } } : {}),
+          query: asOf ? { asOf } : null,
           requestId: request.id,
-        });
-      }
-      if (!version) throw notFound(`${dataset.code} has no record ${key}${request.query.asOf ? ` as of ${request.query.asOf}` : ''}`);
-      const provenance = request.query.provenance && version.provenance ? expandProvenance(version.provenance as StoredProvenance) : undefined;
+        }),
+      );
+      if (!visible) throw notFound(`${dataset.code} has no record ${key}${asOf ? ` as of ${asOf}` : ''}`);
+      const item = recordItem(access, visible);
+      const provenance = request.query.provenance && visible.provenance ? expandProvenance(visible.provenance as StoredProvenance) : undefined;
       return {
         dataset: dataset.code,
         key,
-        data: shown,
-        deleted: version.deleted,
-        contractVersion: version.contract_version,
-        offset: version.offset,
-        sourceTime: version.source_time.toISOString(),
-        dispute: (version.dispute as RecordView['dispute']) ?? null,
-        ...(provenance ? { provenance: grant ? Object.fromEntries(Object.entries(provenance).filter(([f]) => shown && f in shown)) : provenance } : {}),
+        data: item.data,
+        deleted: visible.deleted,
+        contractVersion: item.contractVersion,
+        offset: item.offset,
+        sourceTime: item.sourceTime,
+        dispute: item.dispute,
+        ...(provenance ? { provenance: Object.fromEntries(Object.entries(provenance).filter(([f]) => item.data && f in item.data)) } : {}),
       };
     },
   });
+
+  app.get<{ Params: { code: string }; Querystring: RecordSearchQuery }>('/v1/datasets/:code/records', {
+    config: { access: readers },
+    schema: {
+      ...describe('records', 'Look records up by searchable fields (?name=…), a page at a time; pass next as ?cursor='),
+      params: ref('CodeParams'),
+      querystring: ref('RecordSearchQuery'),
+      response: { 200: ref('RecordPage'), ...problemResponses },
+    },
+    handler: async (request): Promise<RecordPage> => {
+      const { cursor, limit = 50, ...fields } = request.query;
+      const access = await authorizeRead(app, request, request.params.code, 'pull');
+      const searchable = Object.entries(access.contract.fields).filter(([, m]) => m.searchable).map(([f]) => f);
+      const problems = Object.keys(fields).flatMap((f) => {
+        const problem = access.searchProblem(f);
+        return problem ? [{ in: 'query' as const, pointer: `/${f}`, message: problem }] : [];
+      });
+      if (problems.length) throw invalid(`Search ${access.dataset.code} by its searchable fields: ${searchable.join(', ')}`, problems);
+      if (Object.keys(fields).length === 0) {
+        throw invalid(`Name at least one searchable field (${searchable.join(', ') || 'none'}); for every record use /export`, [
+          { in: 'query', message: 'no search field given' },
+        ]);
+      }
+      const equals = Object.fromEntries(Object.entries(fields).map(([f, v]) => [f, lookupKey(keyFormat(access.contract.schema, f), String(v))]));
+      const seal = await cursorSeal(db);
+      const after = cursor ? seal.open(cursor) : undefined;
+      const page = await recordPage(db, access, { equals, after, limit: limit + 1 });
+      const more = page.length > limit;
+      const wanted = page.slice(0, limit);
+      const served = wanted.slice(0, await access.take(db, wanted.length, app.clock.now()));
+      await app.audit.record(
+        access.entry({
+          mode: 'pull',
+          outcome: 'ok',
+          subjectKeys: access.subjectKeys(served),
+          recordCount: served.length,
+          query: equals,
+          operator: operatorOf(request),
+          requestId: request.id,
+        }),
+      );
+      const last = served[served.length - 1];
+      return {
+        dataset: access.dataset.code,
+        items: served.map((v) => recordItem(access, v)),
+        next: last && (more || served.length < wanted.length) ? seal.seal(last.key) : null,
+      };
+    },
+  });
+
+  await exportRoute(app, db);
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
-import type { NewEvent } from '../../exchange/events/event-log.ts';
+import { sql } from 'kysely';
+import { after, before, describe, it } from 'node:test';
 import { PgEventLog } from '../../exchange/events/pg-event-log.ts';
+import { event, eventLogConformance } from '../conformance/event-log.ts';
 import { buildDepartment, startTestApp, type TestApp } from '../support/app.ts';
 import { buildDataset } from '../support/catalog.ts';
 
@@ -11,18 +12,17 @@ before(async () => {
   t = await startTestApp();
   log = new PgEventLog(t.database.db);
 });
+after(() => log.close());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const event = (key: string): NewEvent => ({
-  key,
-  op: 'upsert',
-  data: { key },
-  contractVersion: '1.0',
-  sourceTime: new Date(),
-  batchId: 'test',
-});
 
-describe('event offsets', () => {
+eventLogConformance('PostgreSQL', () => ({
+  log,
+  newDataset: async () => (await buildDataset(t, (await buildDepartment(t)).id)).id,
+  transaction: (fn) => t.database.db.transaction().execute(fn),
+}));
+
+describe('PostgreSQL event log', () => {
   it('a second transaction cannot commit offsets before the first: it waits for the first to finish', async () => {
     const { id } = await buildDataset(t, (await buildDepartment(t)).id);
     let releaseA!: () => void;
@@ -54,45 +54,18 @@ describe('event offsets', () => {
     assert.deepEqual((await log.read(id, 0, 100)).map((e) => [e.offset, e.key]), [[1, 'a1'], [2, 'a2'], [3, 'b1']]);
   });
 
-  it('under concurrent writers with random commit delays and rollbacks, every read is a gap-free prefix', async () => {
+  it('keeps waking waiters after its LISTEN connection is cut', async () => {
     const { id } = await buildDataset(t, (await buildDepartment(t)).id);
-    const snapshots: number[][] = [];
-    let writing = true;
-    const reader = (async () => {
-      while (writing) {
-        snapshots.push((await log.read(id, 0, 10_000)).map((e) => e.offset));
-        await sleep(1);
-      }
-    })();
-    let rolledBack = 0;
-    await Promise.all(
-      Array.from({ length: 12 }, (_, w) =>
-        (async () => {
-          for (let round = 0; round < 4; round++) {
-            await t.database.db
-              .transaction()
-              .execute(async (trx) => {
-                await log.append(trx, id, [event(`w${w}r${round}a`), event(`w${w}r${round}b`)]);
-                await sleep(Math.random() * 25);
-                if ((w + round) % 7 === 0) throw new Error('roll back');
-              })
-              .catch(() => (rolledBack += 1));
-          }
-        })(),
-      ),
-    );
-    writing = false;
-    await reader;
-    snapshots.push((await log.read(id, 0, 10_000)).map((e) => e.offset));
-    const final = snapshots.at(-1)!;
-    assert.ok(rolledBack > 0);
-    assert.equal(final.length, (48 - rolledBack) * 2, 'every committed event is there, none of the rolled-back ones');
-    let seen = 0;
-    for (const offsets of snapshots) {
-      assert.deepEqual(offsets, Array.from({ length: offsets.length }, (_, i) => i + 1), 'a gap-free prefix');
-      assert.ok(offsets.length >= seen, 'nothing seen disappears');
-      seen = offsets.length;
-    }
-    assert.ok(snapshots.length > 10, `the reader polled ${snapshots.length} times while writers ran`);
+    await log.wait(id, 0, 50); // opens the listening connection
+    const cut = await sql<{ n: number }>`
+      select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where query = 'listen brx_events' and pid <> pg_backend_pid()`.execute(t.database.db);
+    assert.ok(cut.rows[0]!.n >= 1, 'the listening connection was cut');
+    await sleep(100);
+    const waiting = log.wait(id, 0, 5_000);
+    await sleep(100);
+    await t.database.db.transaction().execute((trx) => log.append(trx, id, [event('after the cut')]));
+    const started = Date.now();
+    assert.equal(await waiting, true);
+    assert.ok(Date.now() - started < 2_000);
   });
 });

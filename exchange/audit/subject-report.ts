@@ -1,0 +1,52 @@
+import { sql } from 'kysely';
+import type { AccessReport } from '../../contracts/generated/api.ts';
+import { lookupKey } from '../../registries/identifiers/formats.ts';
+import type { Db } from '../db/database.ts';
+
+/** A person's ID number (15 or 18 characters) or an organisation's credit code, in the form the access log keeps. */
+export function subjectKey(id: string): string {
+  const trimmed = id.trim();
+  return lookupKey(/^(\d{15}|\d{17}[\dXx])$/.test(trimmed) ? 'cn-id-number' : 'cn-uscc', trimmed);
+}
+
+/**
+ * 数据使用记录: the reads and verifications that returned a subject's records, newest first, with
+ * who (department, system), why (purpose, grant), when and which fields. The subject does not see
+ * reads under a covert grant before its disclosure date, nor the ID number of the official the
+ * system read for; auditors see both. Refused reads returned nothing and are not listed.
+ */
+export async function accessReport(
+  db: Db,
+  subject: string,
+  options: { forAuditor: boolean; now: Date; before?: number; from?: Date; limit: number },
+): Promise<AccessReport> {
+  let query = db
+    .selectFrom('audit_access as a')
+    .leftJoin('departments as d', 'd.id', 'a.department_id')
+    .leftJoin('systems as s', 's.id', 'a.system_id')
+    .leftJoin('datasets as ds', 'ds.code', 'a.dataset')
+    .select(['a.seq', 'a.at', 'd.name as department', 's.name as system', 'a.purpose', 'a.grant_id', 'a.dataset', 'ds.name as dataset_name', 'a.mode', 'a.fields', 'a.operator', 'a.disclose_after'])
+    .where(sql<boolean>`a.subject_keys @> array[${subject}]::text[]`)
+    .where('a.outcome', '=', 'ok')
+    .where('a.mode', '<>', 'report');
+  if (!options.forAuditor) query = query.where((eb) => eb.or([eb('a.disclose_after', 'is', null), eb('a.disclose_after', '<=', options.now)]));
+  if (options.before) query = query.where('a.seq', '<', options.before);
+  if (options.from) query = query.where('a.at', '>=', options.from);
+  const rows = await query.orderBy('a.seq', 'desc').limit(options.limit).execute();
+  return {
+    subject,
+    items: rows.map((r) => ({
+      at: r.at.toISOString(),
+      department: r.department,
+      system: r.system,
+      purpose: r.purpose,
+      grantId: r.grant_id,
+      dataset: r.dataset,
+      datasetName: r.dataset_name,
+      mode: r.mode as AccessReport['items'][number]['mode'],
+      fields: r.fields,
+      ...(options.forAuditor ? { operator: r.operator, covertUntil: r.disclose_after?.toISOString() ?? null } : {}),
+    })),
+    next: rows.length === options.limit ? String(rows[rows.length - 1]!.seq) : null,
+  };
+}

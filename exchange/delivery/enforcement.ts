@@ -1,0 +1,198 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RowFilter } from '../../contracts/generated/api.ts';
+import type { AccessEntry } from '../audit/entries.ts';
+import { principalOf } from '../auth/guard.ts';
+import { canReadAudit, departmentsOf, type Principal } from '../auth/principal.ts';
+import { dayOf, endOfDay } from '../cases/calendar.ts';
+import { type ContractRow, contractOf, type DatasetRow, findDataset } from '../catalog/store.ts';
+import type { Db } from '../db/database.ts';
+import { BrxError, forbidden, notFound } from '../errors.ts';
+import { type GrantRow, grantsOf, pickGrant, RateLimiter } from '../grants/enforce.ts';
+import { operatorOf } from '../http/route-helpers.ts';
+import { mask, type MaskingRule } from './masking.ts';
+import { project } from './project.ts';
+import { matchesRowFilter } from './row-filter.ts';
+import { subjectKeysOf } from './subjects.ts';
+
+/** How data leaves the exchange; each needs a grant with one of these modes. */
+export type ReadMode = 'pull' | 'export' | 'subscribe';
+const grantModes: Record<ReadMode, string[]> = { pull: ['pull'], export: ['pull', 'file'], subscribe: ['subscribe'] };
+
+/**
+ * What one caller may see of one dataset, decided once per request. Every read path — keyed
+ * pulls, searches, exports, subscriptions and webhooks — goes through `authorizeRead` and shapes
+ * what it returns with `view`, so projection, row scope and masking are decided in one place.
+ * Systems read through their live grant; the provider department, auditors and platform admins
+ * read whole records. Everyone's reads are audited through `audit`.
+ */
+export class ReadAccess {
+  constructor(
+    readonly principal: Principal,
+    readonly dataset: DatasetRow,
+    readonly contract: ContractRow,
+    /** null for whole-record readers */
+    readonly grant: GrantRow | null,
+  ) {}
+
+  get rowFilter(): RowFilter | null {
+    return (this.grant?.row_filter as RowFilter | null) ?? null;
+  }
+
+  /** The fields a consumer receives (granted ones, masked or not). */
+  get fields(): string[] {
+    return this.grant ? this.grant.fields : Object.keys(this.contract.fields);
+  }
+
+  inScope(data: Record<string, unknown> | null): boolean {
+    return matchesRowFilter(data, this.rowFilter);
+  }
+
+  /** The record as this caller may see it: granted fields only, masked ones masked. */
+  view(data: Record<string, unknown> | null): Record<string, unknown> | null {
+    return this.grant ? project(data, this.grant, this.contract.fields) : data;
+  }
+
+  /** The record key as the grant shows its key field: in clear, masked, or not at all. */
+  shownKey(key: string): string | undefined {
+    if (!this.grant) return key;
+    const field = this.dataset.key_field;
+    if (!this.grant.fields.includes(field)) return undefined;
+    if (!this.grant.masked_fields.includes(field)) return key;
+    return mask((this.contract.fields[field]?.masking ?? 'redact') as MaskingRule, key) as string | undefined;
+  }
+
+  /** Whether the caller may look records up by this field (searchable, and granted). */
+  searchProblem(field: string): string | null {
+    if (!this.contract.fields[field]?.searchable) return `${field} is not a searchable field of ${this.dataset.code}`;
+    if (this.grant && !this.grant.fields.includes(field)) return `your grant does not include ${field}`;
+    return null;
+  }
+
+  subjectKeys(records: readonly { key: string; data: Record<string, unknown> | null }[]): string[] {
+    return [...new Set(records.flatMap((r) => subjectKeysOf(r.key, r.data, this.contract)))];
+  }
+
+  /**
+   * Reserves up to `wanted` records of the grant's daily quota (records_per_day, counted per day
+   * in China Standard Time) and returns how many may be served; none left is a 429.
+   */
+  async take(db: Db, wanted: number, now: Date): Promise<number> {
+    const limit = this.grant?.records_per_day;
+    if (!limit || wanted === 0) return wanted;
+    const grantId = this.grant!.id;
+    const day = dayOf(now);
+    const allowed = await db.transaction().execute(async (trx) => {
+      await trx.insertInto('grant_usage').values({ grant_id: grantId, day, records: 0 }).onConflict((oc) => oc.doNothing()).execute();
+      const used = await trx.selectFrom('grant_usage').select('records').where('grant_id', '=', grantId).where('day', '=', day).forUpdate().executeTakeFirstOrThrow();
+      const n = Math.max(0, Math.min(wanted, limit - used.records));
+      if (n > 0) await trx.updateTable('grant_usage').set({ records: used.records + n }).where('grant_id', '=', grantId).where('day', '=', day).execute();
+      return n;
+    });
+    if (allowed === 0) throw this.#quotaSpent(now);
+    return allowed;
+  }
+
+  /** A 429 before anything is sent when the daily quota is already used up (streams cannot fail later with a status). */
+  async requireAllowance(db: Db, now: Date): Promise<void> {
+    const limit = this.grant?.records_per_day;
+    if (!limit) return;
+    const used = await db.selectFrom('grant_usage').select('records').where('grant_id', '=', this.grant!.id).where('day', '=', dayOf(now)).executeTakeFirst();
+    if ((used?.records ?? 0) >= limit) throw this.#quotaSpent(now);
+  }
+
+  #quotaSpent(now: Date): BrxError {
+    return new BrxError('BRX_ERR_THROTTLED', `The grant's quota of ${this.grant?.records_per_day} records a day is used up; it renews at midnight China Standard Time`, {
+      headers: { 'retry-after': String(Math.ceil((endOfDay(dayOf(now)).getTime() + 1 - now.getTime()) / 1000)) },
+    });
+  }
+
+  /** The access entry of this read: who, for whom, under which grant and purpose, whose records, which fields. */
+  entry(e: Pick<AccessEntry, 'mode' | 'outcome' | 'subjectKeys' | 'query' | 'recordCount' | 'operator' | 'requestId'>): AccessEntry {
+    return {
+      actor: this.principal,
+      dataset: this.dataset.code,
+      grantId: this.grant?.id ?? null,
+      purpose: this.grant?.purpose ?? null,
+      fields: this.fields,
+      discloseAfter: this.grant?.covert_until ?? null,
+      ...e,
+    };
+  }
+}
+
+const limiter = new RateLimiter(Number.MAX_SAFE_INTEGER);
+const datasetCache = new WeakMap<Db, Map<string, { row: DatasetRow; until: number }>>();
+
+/** Catalog entries change rarely; a read path looks them up at most every few seconds. */
+async function datasetByCode(db: Db, code: string): Promise<DatasetRow | undefined> {
+  const known = datasetCache.get(db) ?? new Map<string, { row: DatasetRow; until: number }>();
+  datasetCache.set(db, known);
+  const hit = known.get(code);
+  if (hit && hit.until > Date.now()) return hit.row;
+  const row = await findDataset(db, code);
+  if (row) known.set(code, { row, until: Date.now() + 5_000 });
+  return row;
+}
+
+export async function datasetForReading(db: Db, code: string): Promise<{ dataset: DatasetRow; contract: ContractRow }> {
+  const dataset = await datasetByCode(db, code);
+  if (!dataset?.current_version || dataset.status === 'draft') throw notFound(`No dataset ${code}`);
+  return { dataset, contract: await contractOf(db, dataset.id, dataset.current_version) };
+}
+
+/**
+ * Decides a read: a system needs its live grant for the mode (deny by default; 403 naming why:
+ * none, revoked, expired, wrong mode) and stays within the grant's requests a minute (429). A
+ * refusal is itself audited. `grants` may be passed when the caller fetched them already (the
+ * keyed pull reads them with the record in one round trip).
+ */
+export function authorizeRead(app: FastifyInstance, request: FastifyRequest, code: string, mode: ReadMode, grants?: readonly GrantRow[]): Promise<ReadAccess> {
+  return authorize(app, principalOf(request), code, mode, { operator: operatorOf(request), requestId: request.id, grants });
+}
+
+/** The same decision without a request: webhook deliveries act for the subscribing system. */
+export async function authorize(
+  app: FastifyInstance,
+  p: Principal,
+  code: string,
+  mode: ReadMode,
+  context: { operator?: string | null; requestId?: string; grants?: readonly GrantRow[] | undefined } = {},
+): Promise<ReadAccess> {
+  const { dataset, contract } = await datasetForReading(app.db, code);
+  const now = app.clock.now();
+  if (p.kind !== 'system') {
+    if (mode !== 'subscribe' && (canReadAudit(p) || departmentsOf(p).includes(dataset.provider_department_id))) {
+      return new ReadAccess(p, dataset, contract, null);
+    }
+    throw forbidden('Only the provider department, auditors, platform admins and systems holding a grant read records');
+  }
+  let grant: GrantRow;
+  try {
+    grant = pickGrantFor(context.grants ?? (await grantsOf(app.db, p.systemId, dataset.id)), mode, now);
+    if (grant.requests_per_minute) limiter.take(grant.id, grant.requests_per_minute, now.getTime());
+  } catch (error) {
+    await app.audit.record({
+      actor: p,
+      mode,
+      outcome: 'denied',
+      dataset: dataset.code,
+      operator: context.operator ?? null,
+      query: { reason: error instanceof Error ? error.message : String(error) },
+      ...(context.requestId ? { requestId: context.requestId } : {}),
+    });
+    throw error;
+  }
+  return new ReadAccess(p, dataset, contract, grant);
+}
+
+/** The live grant for any of the mode's grant modes; the refusal names the first (main) one. */
+function pickGrantFor(grants: readonly GrantRow[], mode: ReadMode, now: Date): GrantRow {
+  const [main, ...others] = grantModes[mode];
+  for (const other of others) {
+    try {
+      return pickGrant(grants, other, now);
+    } catch {}
+  }
+  return pickGrant(grants, main!, now);
+}
+

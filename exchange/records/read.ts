@@ -1,0 +1,94 @@
+import { sql } from 'kysely';
+import { openDisputes } from '../cases/disputes.ts';
+import { type Db, prepared } from '../db/database.ts';
+import type { Dispute } from '../events/event-log.ts';
+import { type GrantRow, grantColumns } from '../grants/enforce.ts';
+import { rowFilterSql } from '../delivery/row-filter.ts';
+import type { ReadAccess } from '../delivery/enforcement.ts';
+
+export interface RecordVersion {
+  key: string;
+  data: Record<string, unknown> | null;
+  deleted: boolean;
+  contract_version: string;
+  offset: number;
+  source_time: Date;
+  provenance: unknown;
+  dispute: Dispute[] | null;
+}
+
+const versionColumns = `r.key, r.data, r.deleted, r.contract_version, r.last_offset as "offset", r.source_time, r.provenance`;
+// the same look-up as openDisputes(), spelled out for the prepared statement below
+const disputesOfRecord = `(select jsonb_agg(jsonb_build_object('case', c.tracking_no, 'field', d.field) order by d.opened_at)
+       from record_disputes d join cases c on c.id = d.case_id
+      where d.dataset_id = r.dataset_id and d.key = r.key and d.closed_at is null)`;
+
+/**
+ * The keyed pull's hot path in one round trip (a prepared statement): the calling system's grants
+ * of the dataset and the current version of the record, with its open objections.
+ */
+export async function grantsAndRecord(db: Db, systemId: string, datasetId: string, key: string) {
+  const rows = await prepared<{ grant: GrantRow | null; version: RecordVersion | null }>(
+    db,
+    'brx_grants_and_record',
+    `select (select coalesce(jsonb_agg(to_jsonb(g)), '[]') from (select ${grantColumns} from grants where system_id = $1 and dataset_id = $2) g) as grants,
+            (select to_jsonb(v) from (select ${versionColumns}, ${disputesOfRecord} as dispute
+                                        from records r where r.dataset_id = $2 and r.key = $3) v) as version`,
+    [systemId, datasetId, key],
+  );
+  const row = rows[0] as unknown as { grants: Record<string, unknown>[]; version: (Omit<RecordVersion, 'source_time'> & { source_time: string }) | null };
+  return {
+    grants: row.grants.map(reviveGrant),
+    version: row.version && { ...row.version, source_time: new Date(row.version.source_time) },
+  };
+}
+
+// jsonb carries times as text: give the grant its Dates back
+function reviveGrant(g: Record<string, unknown>): GrantRow {
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+  return { ...(g as unknown as GrantRow), valid_from: date(g.valid_from)!, valid_until: date(g.valid_until), revoked_at: date(g.revoked_at), covert_until: date(g.covert_until) };
+}
+
+export async function currentVersion(db: Db, datasetId: string, key: string): Promise<RecordVersion | undefined> {
+  const { rows } = await sql<RecordVersion>`
+    select ${sql.raw(versionColumns)}, ${sql.raw(disputesOfRecord)} as dispute
+      from records r where r.dataset_id = ${datasetId}::uuid and r.key = ${key}`.execute(db);
+  return rows[0];
+}
+
+/** The version that was current at `asOf`: the last event of the key committed by then. */
+export async function versionAsOf(db: Db, datasetId: string, key: string, asOf: Date): Promise<RecordVersion | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .select(['key', 'data', 'op', 'contract_version', 'offset', 'source_time', 'dispute'])
+    .where('dataset_id', '=', datasetId)
+    .where('key', '=', key)
+    .where('committed_at', '<=', asOf)
+    .orderBy('offset', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && { ...row, data: row.data as Record<string, unknown> | null, deleted: row.op === 'delete', provenance: null, dispute: row.dispute as Dispute[] | null };
+}
+
+/**
+ * Live records in key order after `after`, within the grant's rows and matching every
+ * `equals` field (served by the dataset's search indexes): one page of a search, an export or a
+ * subscription's snapshot (which takes records last changed at or before its offset only).
+ */
+export async function recordPage(
+  db: Db,
+  access: ReadAccess,
+  options: { equals?: Record<string, string>; after?: string; limit: number; atMostOffset?: number },
+): Promise<RecordVersion[]> {
+  const datasetId = access.dataset.id;
+  let query = db
+    .selectFrom('records')
+    .select(['key', 'data', 'deleted', 'contract_version', 'last_offset as offset', 'source_time', 'provenance', openDisputes(datasetId, sql.ref('records.key')).as('dispute')])
+    .where('dataset_id', '=', datasetId)
+    .where('deleted', '=', false)
+    .where(rowFilterSql(access.rowFilter));
+  for (const [field, value] of Object.entries(options.equals ?? {})) query = query.where(sql<string>`data->>${sql.lit(field)}`, '=', value);
+  if (options.after !== undefined) query = query.where('key', '>', options.after);
+  if (options.atMostOffset !== undefined) query = query.where('last_offset', '<=', options.atMostOffset);
+  return (await query.orderBy('key').limit(options.limit).execute()) as RecordVersion[];
+}
