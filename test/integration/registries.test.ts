@@ -266,7 +266,8 @@ describe('reading a record through a pull grant', () => {
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(res.json().data, { idNumber: `${id.slice(0, 6)}********${id.slice(-4)}`, name: '陈一', householdAddress: '江西省新余市渝水区' });
     assert.deepEqual(Object.keys(res.json().provenance).sort(), ['householdAddress', 'idNumber', 'name'], 'no provenance of fields not granted');
-    const [entry] = await t.database.db.selectFrom('audit_access').selectAll().where('system_id', '=', s.system.id).where('mode', '=', 'pull').execute();
+    const [refusal, entry] = await t.database.db.selectFrom('audit_access').selectAll().where('system_id', '=', s.system.id).where('mode', '=', 'pull').orderBy('seq').execute();
+    assert.equal(refusal!.outcome, 'denied', 'the refused read is logged too');
     assert.deepEqual([entry!.subject_keys, entry!.fields.sort(), entry!.operator], [[id], ['householdAddress', 'idNumber', 'name'], '360502198001010011']);
   });
 });
