@@ -31,7 +31,7 @@ export const demoDepartments = {
 } as const;
 
 /** A published dataset of the public-security bureau, for trying the publish API with the demo node. */
-const householdDataset: Omit<DatasetCreate, 'providerDepartmentId'> = {
+export const householdDataset: Omit<DatasetCreate, 'providerDepartmentId'> = {
   name: '户籍人口基本信息',
   summary: '公安户籍登记的人口基本信息（演示数据集）',
   class: 'department',

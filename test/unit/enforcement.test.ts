@@ -76,7 +76,7 @@ describe('row filters', () => {
   });
 
   it('keep records whose field is one of the values', () => {
-    const filter = { field: 'region', in: ['360502', '360521'] };
+    const filter = { field: 'region', in: ['360502', '360521'] as [string, ...string[]] };
     assert.equal(matchesRowFilter(person, filter), true);
     assert.equal(matchesRowFilter({ ...person, region: '360503' }, filter), false);
     assert.equal(new ReadAccess(system, dataset, contract, grant({ row_filter: filter })).inScope({ ...person, region: '360503' }), false);
