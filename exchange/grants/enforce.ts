@@ -24,7 +24,7 @@ export interface GrantRow {
 export const grantColumns = `id, system_id, dataset_id, fields, masked_fields, row_filter, modes, purpose, valid_from, valid_until,
             revoked_at, revoke_reason, requests_per_minute, records_per_day, covert_until, superseded_by`;
 
-// every read checks its grant: a prepared statement, planned once per connection
+// every read checks its grants: a prepared statement, planned once per connection
 export function grantsOf(db: Db, systemId: string, datasetId: string): Promise<GrantRow[]> {
   return prepared<GrantRow & Pick<GrantsTable, never>>(
     db,
@@ -34,19 +34,14 @@ export function grantsOf(db: Db, systemId: string, datasetId: string): Promise<G
   );
 }
 
-/**
- * The system's live grant of this dataset for this mode, or a 403 that says why not: none at all,
- * revoked (with the provider's reason), expired, or not for this mode. Deny by default.
- */
-export async function requireGrant(db: Db, systemId: string, datasetId: string, mode: string, now = new Date()): Promise<GrantRow> {
-  return pickGrant(await grantsOf(db, systemId, datasetId), mode, now);
-}
-
 export function isLive(g: GrantRow, now: Date): boolean {
   return !g.revoked_at && !g.superseded_by && g.valid_from <= now && (!g.valid_until || g.valid_until > now);
 }
 
-/** Chooses the live grant for a mode among a system's grants of a dataset, or says why there is none. */
+/**
+ * Chooses the live grant for a mode among a system's grants of a dataset, or a 403 that says why
+ * there is none: none at all, revoked (with the provider's reason), expired, or not for this mode.
+ */
 export function pickGrant(grants: readonly GrantRow[], mode: string, now = new Date()): GrantRow {
   // a superseded grant lives on in its successor, which holds at least its fields
   const forMode = grants.filter((g) => g.modes.includes(mode) && !g.superseded_by);

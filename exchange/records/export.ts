@@ -6,8 +6,7 @@ import { cursorSeal } from '../delivery/cursor.ts';
 import { authorizeRead } from '../delivery/enforcement.ts';
 import type { Db } from '../db/database.ts';
 import { describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
-import { recordPage } from './read.ts';
-import { recordItem } from './routes.ts';
+import { recordItem, recordPage } from './read.ts';
 
 const pageSize = 1000;
 

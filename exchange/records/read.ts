@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { RecordItem } from '../../contracts/generated/api.ts';
 import { openDisputes } from '../cases/disputes.ts';
 import { type Db, prepared } from '../db/database.ts';
 import type { Dispute } from '../events/event-log.ts';
@@ -91,4 +92,17 @@ export async function recordPage(
   if (options.after !== undefined) query = query.where('key', '>', options.after);
   if (options.atMostOffset !== undefined) query = query.where('last_offset', '<=', options.atMostOffset);
   return (await query.orderBy('key').limit(options.limit).execute()) as RecordVersion[];
+}
+
+/** A record as the caller's grant shows it. */
+export function recordItem(access: ReadAccess, v: RecordVersion): RecordItem {
+  const key = access.shownKey(v.key);
+  return {
+    ...(key === undefined ? {} : { key }),
+    data: access.view(v.data),
+    contractVersion: v.contract_version,
+    offset: v.offset,
+    sourceTime: v.source_time.toISOString(),
+    dispute: v.dispute ?? null,
+  };
 }

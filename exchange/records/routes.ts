@@ -1,30 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import type { RecordItem, RecordPage, RecordParams, RecordQuery, RecordSearchQuery, RecordView } from '../../contracts/generated/api.ts';
+import type { RecordPage, RecordParams, RecordQuery, RecordSearchQuery, RecordView } from '../../contracts/generated/api.ts';
 import { lookupKey } from '../../registries/identifiers/formats.ts';
 import { expandProvenance, type StoredProvenance } from '../../registries/merge.ts';
 import { principalOf, rule } from '../auth/guard.ts';
 import { keyFormat } from '../catalog/contracts.ts';
 import { cursorSeal } from '../delivery/cursor.ts';
-import { authorizeRead, datasetForReading, type ReadAccess } from '../delivery/enforcement.ts';
+import { authorizeRead, datasetForReading } from '../delivery/enforcement.ts';
 import type { Db } from '../db/database.ts';
 import { invalid, notFound } from '../errors.ts';
 import { describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
 import { exportRoute } from './export.ts';
-import { currentVersion, grantsAndRecord, recordPage, type RecordVersion, versionAsOf } from './read.ts';
+import { currentVersion, grantsAndRecord, recordItem, recordPage, versionAsOf } from './read.ts';
 
 const readers = rule('systems holding a pull grant, the provider department, auditors and platform admins', () => true);
-
-export function recordItem(access: ReadAccess, v: RecordVersion): RecordItem {
-  const key = access.shownKey(v.key);
-  return {
-    ...(key === undefined ? {} : { key }),
-    data: access.view(v.data),
-    contractVersion: v.contract_version,
-    offset: v.offset,
-    sourceTime: v.source_time.toISOString(),
-    dispute: v.dispute ?? null,
-  };
-}
 
 /**
  * Pulling shared data: one record by key (now or as of a time), and look-ups by searchable
