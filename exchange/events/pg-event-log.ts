@@ -116,6 +116,7 @@ export class PgEventLog implements EventLog {
       resolveWait(woken);
     };
     const onNotice = (head: number | null) => {
+      if (this.#closed) return finish(false);
       if (head === null) this.head(datasetId).then((h) => h > after && finish(true), () => finish(false));
       else if (head > after) finish(true);
     };
@@ -129,7 +130,7 @@ export class PgEventLog implements EventLog {
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const waiters of this.#waiters.values()) for (const w of [...waiters]) w(Number.POSITIVE_INFINITY);
+    for (const waiters of this.#waiters.values()) for (const w of [...waiters]) w(null);
     const listener = this.#listener;
     this.#listener = null;
     if (listener) await listener.then((c) => c.end()).catch(() => {});

@@ -14,7 +14,8 @@ export interface RecordVersion {
   contract_version: string;
   offset: number;
   source_time: Date;
-  provenance: unknown;
+  /** keyed reads only: bulk pages do not read it */
+  provenance?: unknown;
   dispute: Dispute[] | null;
 }
 
@@ -84,7 +85,7 @@ export async function recordPage(
   const datasetId = access.dataset.id;
   let query = db
     .selectFrom('records')
-    .select(['key', 'data', 'deleted', 'contract_version', 'last_offset as offset', 'source_time', 'provenance', openDisputes(datasetId, sql.ref('records.key')).as('dispute')])
+    .select(['key', 'data', 'deleted', 'contract_version', 'last_offset as offset', 'source_time', openDisputes(datasetId, sql.ref('records.key')).as('dispute')])
     .where('dataset_id', '=', datasetId)
     .where('deleted', '=', false)
     .where(rowFilterSql(access.rowFilter));

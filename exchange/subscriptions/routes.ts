@@ -9,7 +9,7 @@ import { authorizeRead } from '../delivery/enforcement.ts';
 import { conflict, invalid } from '../errors.ts';
 import { actorOf, describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
 import { nextBatch } from './batch.ts';
-import { commitPosition, findSubscription, presentSubscription, visibleSubscription } from './store.ts';
+import { commitPosition, findSubscription, presentSubscription, subscriptionsOf, visibleSubscription } from './store.ts';
 
 const systems = rule('consuming systems holding a subscribe grant', (p) => p.kind === 'system');
 const watchers = rule('the subscribing system, auditors and platform admins', (p) => p.kind === 'system' || canReadAudit(p));
@@ -86,10 +86,8 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
     schema: { ...describe('subscriptions', 'Your system’s subscriptions'), response: { 200: ref('SubscriptionList'), ...problemResponses } },
     handler: async (request) => {
       const system = principalOf(request) as Extract<Principal, { kind: 'system' }>;
-      const ids = await db.selectFrom('subscriptions').select('id').where('system_id', '=', system.systemId).where('status', '<>', 'cancelled').orderBy('created_at').execute();
-      const items = [];
-      for (const { id } of ids) items.push(await presentSubscription(db, app.events, (await findSubscription(db, id))!, now()));
-      return { items };
+      const rows = await subscriptionsOf(db, system.systemId);
+      return { items: await Promise.all(rows.map((sub) => presentSubscription(db, app.events, sub, now()))) };
     },
   });
 

@@ -9,14 +9,15 @@ import type { Selectable } from 'kysely';
 
 export type SubscriptionRow = Selectable<SubscriptionsTable> & { dataset_code: string };
 
+const subscriptionQuery = (db: Db | Tx) =>
+  db.selectFrom('subscriptions as s').innerJoin('datasets as d', 'd.id', 's.dataset_id').selectAll('s').select('d.code as dataset_code');
+
 export async function findSubscription(db: Db | Tx, id: string): Promise<SubscriptionRow | undefined> {
-  return db
-    .selectFrom('subscriptions as s')
-    .innerJoin('datasets as d', 'd.id', 's.dataset_id')
-    .selectAll('s')
-    .select('d.code as dataset_code')
-    .where('s.id', '=', id)
-    .executeTakeFirst();
+  return subscriptionQuery(db).where('s.id', '=', id).executeTakeFirst();
+}
+
+export async function subscriptionsOf(db: Db, systemId: string): Promise<SubscriptionRow[]> {
+  return subscriptionQuery(db).where('s.system_id', '=', systemId).where('s.status', '<>', 'cancelled').orderBy('s.created_at').execute();
 }
 
 /** A subscription its system (or an auditor or platform admin) may see; anyone else gets 404. */

@@ -68,4 +68,15 @@ describe('PostgreSQL event log', () => {
     assert.equal(await waiting, true);
     assert.ok(Date.now() - started < 2_000);
   });
+
+  it('answers its waiters “nothing new” when it is closed (shutdown does not wait out long polls)', async () => {
+    const { id } = await buildDataset(t, (await buildDepartment(t)).id);
+    const closing = new PgEventLog(t.database.db);
+    const waiting = closing.wait(id, 0, 10_000);
+    await sleep(100);
+    const started = Date.now();
+    await closing.close();
+    assert.equal(await waiting, false);
+    assert.ok(Date.now() - started < 1_000);
+  });
 });
