@@ -93,7 +93,7 @@ async function seedRegistries(trx: Tx, ids: Record<string, string>, systemId: st
   const population = await trx.selectFrom('datasets').select('id').where('code', '=', codes.population!).executeTakeFirstOrThrow();
   await trx
     .insertInto('grants')
-    .values({ system_id: systemId, dataset_id: population.id, fields: ['idNumber', 'name', 'status'], modes: ['verify'], purpose: '社会保险待遇资格认证' })
+    .values({ system_id: systemId, dataset_id: population.id, fields: ['idNumber', 'name', 'status'], modes: ['verify'], purpose: '社会保险待遇资格认证', valid_from: new Date() })
     .execute();
   return { codes, issuerPrivateKey: issuer.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
 }

@@ -15,15 +15,26 @@ export interface Runtime {
  * The database brx runs on: DATABASE_URL when set, else the embedded PostgreSQL under BRX_HOME.
  * Migrations are applied on open, so `serve`, `migrate` and the admin commands agree on the schema.
  */
-export async function openRuntime(config: Config, log: (msg: string) => void, options: { migrate?: boolean } = {}) {
+export async function openRuntime(
+  config: Config,
+  log: (msg: string) => void,
+  options: { migrate?: boolean; onFatal?: (error: Error) => void } = {},
+) {
   const embedded = config.databaseUrl
     ? null
-    : await startEmbeddedDatabase(path.join(config.home, 'postgres'), { log });
+    : await startEmbeddedDatabase(path.join(config.home, 'postgres'), { log, ...(options.onFatal ? { onFatal: options.onFatal } : {}) });
   const databaseUrl = config.databaseUrl ?? embedded!.url;
+  // one line per outage, not one per broken connection
+  let lastReported = 0;
   const db = createDb({
     url: databaseUrl,
     poolSize: config.dbPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,
+    onConnectionError: (error) => {
+      if (Date.now() - lastReported < 10_000) return;
+      lastReported = Date.now();
+      log(`a database connection broke (${error.message}); requests get 503 until the database answers again`);
+    },
   });
   try {
     if (options.migrate !== false) {

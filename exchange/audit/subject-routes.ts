@@ -22,13 +22,12 @@ export async function subjectRoutes(app: FastifyInstance, { db }: { db: Db }) {
     },
     handler: async (request, reply) => {
       const subject = subjectKey(request.params.id);
-      const expiresAt = new Date(app.clock.now().getTime() + (request.body.validDays ?? 7) * 86_400_000);
       const issued = await db.transaction().execute(async (trx) => {
-        const credential = await issueCredential(trx, { kind: 'subject', subjectId: subject }, expiresAt);
-        await recordAdminAction(trx, { ...actorOf(request), action: 'subject.token', targetKind: 'subject', targetId: subject, detail: { credentialId: credential.id, expiresAt } });
+        const credential = await issueCredential(trx, { kind: 'subject', subjectId: subject }, (request.body.validDays ?? 7) * 86_400);
+        await recordAdminAction(trx, { ...actorOf(request), action: 'subject.token', targetKind: 'subject', targetId: subject, detail: { credentialId: credential.id, expiresAt: credential.expiresAt } });
         return credential;
       });
-      const body: SubjectTokenIssued = { subject, token: issued.secret, expiresAt: expiresAt.toISOString() };
+      const body: SubjectTokenIssued = { subject, token: issued.secret, expiresAt: issued.expiresAt!.toISOString() };
       return reply.status(201).send(body);
     },
   });

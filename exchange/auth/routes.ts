@@ -40,7 +40,7 @@ export async function authRoutes(app: FastifyInstance, { db, config }: { db: Db;
       const session = await issueCredential(
         db,
         { kind: 'session', userId: user.id },
-        new Date(Date.now() + config.sessionTtlSeconds * 1000),
+        config.sessionTtlSeconds,
       );
       return { token: session.secret, expiresAt: session.expiresAt!.toISOString(), user: presentUser(user) };
     },

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { type Db, prepared, type Tx } from '../db/database.ts';
 import type { CredentialKind, Role } from '../db/schema.ts';
 import type { Principal } from './principal.ts';
@@ -105,11 +106,19 @@ export type CredentialOwner =
   | { kind: 'system'; systemId: string }
   | { kind: 'subject'; subjectId: string };
 
-/** Issues a new bearer secret; the clear secret is returned to the caller once and never stored. */
+/**
+ * Issues a new bearer secret, living `ttlSeconds` (null: until revoked); the clear secret is
+ * returned to the caller once and never stored.
+ *
+ * Credentials run on the database's clock: expiry and revocation are written as `now()` plus an
+ * interval and compared with `now()` in the same place, so every exchange process agrees on
+ * when a key stops, whatever its own clock says. (Grants, deadlines and quotas run on the
+ * exchange's clock, `Clock`; no comparison mixes the two.)
+ */
 export async function issueCredential(
   trx: Tx | Db,
   owner: CredentialOwner,
-  expiresAt: Date | null,
+  ttlSeconds: number | null,
 ): Promise<{ id: string; secret: string; expiresAt: Date | null }> {
   const secret = newSecret(owner.kind);
   const row = await trx
@@ -121,29 +130,30 @@ export async function issueCredential(
       node_id: owner.kind === 'node' ? owner.nodeId : null,
       system_id: owner.kind === 'system' ? owner.systemId : null,
       subject_id: owner.kind === 'subject' ? owner.subjectId : null,
-      expires_at: expiresAt,
+      expires_at: ttlSeconds === null ? null : sql<Date>`now() + make_interval(secs => ${ttlSeconds})`,
     })
-    .returning('id')
+    .returning(['id', 'expires_at'])
     .executeTakeFirstOrThrow();
-  return { id: row.id, secret, expiresAt };
+  return { id: row.id, secret, expiresAt: row.expires_at };
 }
 
 export async function revokeCredential(trx: Tx | Db, credentialId: string): Promise<void> {
   forgetCredentials();
-  await trx.updateTable('credentials').set({ revoked_at: new Date() }).where('id', '=', credentialId).execute();
+  await trx.updateTable('credentials').set({ revoked_at: sql<Date>`now()` }).where('id', '=', credentialId).execute();
 }
 
 /**
  * Revokes every live key of a machine, `graceSeconds` from now (0: at once). Rotation uses the
- * grace so a node can switch to its new key without a gap. Returns how many keys it touched.
+ * grace so a node can switch to its new key without a gap. Returns how many keys it touched and
+ * when they stop.
  */
 export async function revokeMachineKeys(
   trx: Tx,
   owner: { nodeId: string } | { systemId: string },
   graceSeconds: number,
   except?: string,
-): Promise<number> {
-  const at = new Date(Date.now() + graceSeconds * 1000);
+): Promise<{ revoked: number; at: Date }> {
+  const { at } = await sql<{ at: Date }>`select now() + make_interval(secs => ${graceSeconds}) as at`.execute(trx).then((r) => r.rows[0]!);
   let q = trx
     .updateTable('credentials')
     .set({ revoked_at: at })
@@ -152,14 +162,14 @@ export async function revokeMachineKeys(
   if (except) q = q.where('id', '<>', except);
   forgetCredentials();
   const result = await q.executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return { revoked: Number(result.numUpdatedRows), at };
 }
 
 export async function revokeUserSessions(trx: Tx | Db, userId: string): Promise<void> {
   forgetCredentials();
   await trx
     .updateTable('credentials')
-    .set({ revoked_at: new Date() })
+    .set({ revoked_at: sql<Date>`now()` })
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
     .execute();

@@ -19,7 +19,7 @@ export async function lockedFor(db: Db, username: string): Promise<number> {
 export async function recordFailure(db: Db, username: string, maxFailures: number): Promise<void> {
   await sql`
     insert into login_throttle as t (key, failures, locked_until, updated_at)
-    values (${key(username)}, 1, ${lockUntil(1, maxFailures)}, now())
+    values (${key(username)}, 1, case when ${maxFailures} <= 1 then now() + interval '15 seconds' end, now())
     on conflict (key) do update set
       failures = t.failures + 1,
       locked_until = case when t.failures + 1 >= ${maxFailures}
@@ -34,8 +34,4 @@ export async function clearFailures(db: Db, username: string): Promise<void> {
 
 function key(username: string): string {
   return `user:${username.toLowerCase()}`;
-}
-
-function lockUntil(failures: number, maxFailures: number): Date | null {
-  return failures >= maxFailures ? new Date(Date.now() + 15_000) : null;
 }

@@ -16,7 +16,10 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
   readonly statementTimeoutMs?: number;
   readonly applicationName?: string;
-  readonly onIdleError?: (error: Error) => void;
+  /** how long to wait for a new connection, or for a free one when all are busy (default 5 s) */
+  readonly connectTimeoutMs?: number;
+  /** a connection broke (its query, if any, fails on its own); for logging */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 export function createPool(options: DatabaseOptions): pg.Pool {
@@ -27,10 +30,19 @@ export function createPool(options: DatabaseOptions): pg.Pool {
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     // Times are stored as timestamptz; the session zone only affects text rendering in SQL.
     options: '-c TimeZone=UTC',
+    // A database that does not answer fails a request within seconds (503), instead of holding
+    // it, and every request queued behind it, for as long as the TCP stack keeps trying.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    keepAlive: true,
   });
-  // An idle connection dropped by the server (restart, failover) must not crash the process:
-  // the pool discards it and the next query opens a new one.
-  pool.on('error', (error) => options.onIdleError?.(error));
+  // A connection dropped by the server (restart, failover, pg_terminate_backend) must not crash
+  // the process. pg-pool listens for errors of idle clients only and removes its listener while a
+  // client is checked out, so every client gets a listener of its own for its whole life: the
+  // query in flight fails with the cause (a 503 for the caller) and the pool discards the client.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onConnectionError?.(error));
+  });
+  pool.on('error', (error) => options.onConnectionError?.(error));
   return pool;
 }
 

@@ -286,7 +286,7 @@ export interface GrantsTable {
   row_filter: Json | null;
   modes: string[];
   purpose: string;
-  valid_from: ColumnType<Date, Date | string | undefined, Date | string>;
+  valid_from: ColumnType<Date, Date | string, Date | string>;
   valid_until: Timestamp | null;
   revoked_at: Timestamp | null;
   revoke_reason: string | null;

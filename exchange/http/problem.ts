@@ -2,7 +2,11 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import type { ErrorObject } from 'ajv';
 import { pointedErrors } from '../ajv-errors.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { BrxError, type ErrorCode, errorCodes, type FieldError } from '../errors.ts';
+
+/** Seconds a caller is asked to wait while the database is away (a restart takes a few). */
+const retryAfterSeconds = '5';
 
 interface Problem {
   type: string;
@@ -54,6 +58,9 @@ function toProblem(error: FastifyError | BrxError | Error, request: FastifyReque
   if ((error as { code?: string }).code === '23505') {
     return base('BRX_ERR_CONFLICT', 'A record with the same identifying values already exists');
   }
+  if (isDatabaseUnavailable(error)) {
+    return base('BRX_ERR_UNAVAILABLE', 'The database cannot be reached at the moment; try again shortly');
+  }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { ...base('BRX_ERR_VALIDATION', fe.message), status: fe.statusCode, title: 'The request is not valid' };
   }
@@ -63,9 +70,11 @@ function toProblem(error: FastifyError | BrxError | Error, request: FastifyReque
 async function problemPlugin(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError | BrxError, request: FastifyRequest, reply: FastifyReply) => {
     const problem = toProblem(error, request);
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (problem.code === 'BRX_ERR_UNAVAILABLE') request.log.warn({ cause: String((error as Error).message) }, 'database unavailable');
+    else if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: problem.code, status: problem.status }, 'request refused');
     if (error instanceof BrxError) reply.headers(error.headers);
+    if (problem.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', retryAfterSeconds);
     return reply.status(problem.status).type('application/problem+json').send(problem);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -131,7 +131,7 @@ export async function rotateKey(
   await requireMachine(trx, kind, departmentId, id);
   const owner = kind === 'node' ? { nodeId: id } : { systemId: id };
   const key = await issueCredential(trx, kind === 'node' ? { kind, nodeId: id } : { kind, systemId: id }, null);
-  await revokeMachineKeys(trx, owner, graceSeconds, key.id);
+  const { at } = await revokeMachineKeys(trx, owner, graceSeconds, key.id);
   await recordAdminAction(trx, {
     ...actor,
     action: `${kind}.key.rotate`,
@@ -140,13 +140,13 @@ export async function rotateKey(
     targetId: id,
     detail: { keyId: key.id, graceSeconds },
   });
-  return { apiKey: key.secret, previousKeysValidUntil: new Date(Date.now() + graceSeconds * 1000).toISOString() };
+  return { apiKey: key.secret, previousKeysValidUntil: at.toISOString() };
 }
 
 /** Stops every key of the machine at once (a leaked key, a decommissioned machine). */
 export async function revokeKeys(trx: Tx, kind: MachineKind, departmentId: string, id: string, actor: Actor) {
   await requireMachine(trx, kind, departmentId, id);
-  const revoked = await revokeMachineKeys(trx, kind === 'node' ? { nodeId: id } : { systemId: id }, 0);
+  const { revoked } = await revokeMachineKeys(trx, kind === 'node' ? { nodeId: id } : { systemId: id }, 0);
   await recordAdminAction(trx, {
     ...actor,
     action: `${kind}.key.revoke`,

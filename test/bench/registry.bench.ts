@@ -97,7 +97,7 @@ export async function bench() {
   const conflicts = await db.selectFrom('quality_issues').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'open').executeTakeFirstOrThrow();
 
   // ── verification vs raw primary-key read ─────────────────────────────────────
-  await db.insertInto('grants').values({ system_id: setup.consumer.row.id, dataset_id: dataset.id, fields: ['idNumber', 'name', 'status'], modes: ['verify'], purpose: '基准测试' }).execute();
+  await db.insertInto('grants').values({ system_id: setup.consumer.row.id, dataset_id: dataset.id, fields: ['idNumber', 'name', 'status'], modes: ['verify'], purpose: '基准测试', valid_from: new Date() }).execute();
   const app = await buildApp({ config, db, logger: false });
   app.get('/bench/raw/:key', { config: { access: 'public' } }, async (request) => {
     const rows = await prepared<{ data: unknown }>(db, 'bench_raw', 'select data from records where dataset_id = $1 and key = $2', [dataset.id, (request.params as { key: string }).key]);

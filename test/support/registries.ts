@@ -99,7 +99,8 @@ export function certificate(w: RegistryWorld, overrides: Record<string, unknown>
 export async function grant(t: TestApp, systemId: string, datasetId: string, g: Partial<Record<string, unknown>> = {}) {
   return t.database.db
     .insertInto('grants')
-    .values({ system_id: systemId, dataset_id: datasetId, fields: ['idNumber', 'name'], modes: ['verify'], purpose: '政务服务身份核验', ...g } as never)
+    // valid from the app's own clock: a test's clock may stand on any date
+    .values({ system_id: systemId, dataset_id: datasetId, fields: ['idNumber', 'name'], modes: ['verify'], purpose: '政务服务身份核验', valid_from: t.app.clock.now(), ...g } as never)
     .returning('id')
     .executeTakeFirstOrThrow();
 }
