@@ -111,7 +111,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(problem);
   await app.register(guard, { db, cacheSeconds: config.authCacheSeconds });
-  await app.register(metrics, { audit });
+  await app.register(metrics, { audit, events });
   await app.register(openapi);
   await app.register(healthRoutes, { db });
   await app.register(authRoutes, { db, config });

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
 import { ensureFirstAdmin } from '../../exchange/bootstrap.ts';
 import { loadConfig } from '../../exchange/config.ts';
 import { ensureAllSearchIndexes } from '../../exchange/catalog/search-indexes.ts';
@@ -33,11 +34,21 @@ audit log, close the database.`,
       ...(values.port ? { BRX_PORT: values.port } : {}),
     });
     const say = (m: string) => console.log(`brx: ${m}`);
-    const runtime = await openRuntime(config, say);
+    let app: FastifyInstance | null = null;
+    const runtime = await openRuntime(config, say, {
+      // the embedded database died and would not start again: a supervisor (systemd) takes over
+      onFatal: (error) => {
+        console.error(`brx: ${error.message}; exiting so that a supervisor can restart brx`);
+        const closing = app ? app.close().catch(() => {}) : Promise.resolve();
+        const exit = () => process.exit(1);
+        void closing.then(exit);
+        setTimeout(exit, 5_000).unref();
+      },
+    });
     const admin = await ensureFirstAdmin(runtime.db, config);
     const demo = values.demo ? await seedDemo(runtime.db, config.home) : null;
     await ensureAllSearchIndexes(runtime.db);
-    const app = await buildApp({ config, db: runtime.db });
+    app = await buildApp({ config, db: runtime.db });
     const address = await app.listen({ host: config.host, port: config.port });
 
     let stopping = false;
@@ -49,7 +60,7 @@ audit log, close the database.`,
       stopping = true;
       say(`${signal}: finishing requests in flight, flushing the audit log`);
       try {
-        await app.close();
+        await app!.close();
         await runtime.close();
         say('stopped');
         process.exit(0);

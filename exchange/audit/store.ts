@@ -67,7 +67,7 @@ export async function recordAdminAction(trx: Tx, entry: AdminEntry): Promise<voi
 }
 
 /** Hashes rows onto a chain whose last entry is `head`; returns them and the new head. */
-function chain(rows: Record<string, unknown>[], head: { seq: number; hash: string }) {
+export function chain(rows: Record<string, unknown>[], head: { seq: number; hash: string }) {
   let { seq, hash } = head;
   const chained: Row[] = [];
   for (const row of rows) {

@@ -1,7 +1,10 @@
 import type { Db } from '../db/database.ts';
 import { withRetry } from '../db/retry.ts';
 import type { AccessEntry } from './entries.ts';
-import { accessRow, appendAccessGroup, readHead } from './store.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { accessRow, appendAccessGroup, chain, readHead } from './store.ts';
+
+const sameHead = (a: { seq: number; hash: string }, b: { seq: number; hash: string }) => a.seq === b.seq && a.hash === b.hash;
 
 interface Pending {
   readonly row: Record<string, unknown>;
@@ -70,15 +73,35 @@ export class AuditWriter {
   }
 
   async #append(rows: Record<string, unknown>[]): Promise<void> {
+    let broken = 0;
     // another process appending meanwhile moves the head: re-read it and chain onto it
     for (let attempt = 0; attempt < 50; attempt++) {
-      this.#head ??= await readHead(this.#db, 'access');
-      const head = await appendAccessGroup(this.#db, rows, this.#head);
-      if (head) {
-        this.#head = head;
-        return;
+      try {
+        this.#head ??= await readHead(this.#db, 'access');
+        const expected = this.#head;
+        let head: { seq: number; hash: string } | null;
+        try {
+          head = await appendAccessGroup(this.#db, rows, expected);
+        } catch (error) {
+          if (!isDatabaseUnavailable(error)) throw error;
+          // The connection broke: the group may have committed before it did. The head says so
+          // exactly (it holds this group's last hash), so a retry never writes the group twice.
+          this.#head = null;
+          const now = await readHead(this.#db, 'access');
+          head = sameHead(now, chain(rows, expected).head) ? now : null;
+          if (!head) throw error;
+        }
+        if (head) {
+          this.#head = head;
+          return;
+        }
+        this.#head = null;
+      } catch (error) {
+        // a dropped connection (a database restart, pg_terminate_backend) is retried for about
+        // 3 s: a blip costs a read some latency, an outage answers it 503 — never unaudited
+        if (!isDatabaseUnavailable(error) || ++broken > 4) throw error;
+        await new Promise((r) => setTimeout(r, 200 * 2 ** (broken - 1)));
       }
-      this.#head = null;
     }
     throw new Error('the access log head kept moving: too many concurrent writers');
   }

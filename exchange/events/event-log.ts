@@ -41,6 +41,8 @@ export interface EventLog {
    * (false). A wake-up only, never a substitute for read(): after it, read what is there.
    */
   wait(datasetId: string, after: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** How many `wait` calls are waiting now (long polls; a metric for operators). */
+  readonly waiting: number;
   /** Stops waking waiters (they return false) and releases connections. */
   close(): Promise<void>;
 }

@@ -128,6 +128,12 @@ export class PgEventLog implements EventLog {
     return done;
   }
 
+  get waiting(): number {
+    let n = 0;
+    for (const waiters of this.#waiters.values()) n += waiters.size;
+    return n;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     for (const waiters of this.#waiters.values()) for (const w of [...waiters]) w(null);

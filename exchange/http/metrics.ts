@@ -2,12 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditWriter } from '../audit/writer.ts';
+import type { EventLog } from '../events/event-log.ts';
 
 /**
  * Prometheus metrics at /metrics. Labels use the route pattern, never the raw URL, so no
  * record key ends up in a metric.
  */
-async function metricsPlugin(app: FastifyInstance, options: { audit: AuditWriter }) {
+async function metricsPlugin(app: FastifyInstance, options: { audit: AuditWriter; events: EventLog }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'brx_' });
   const requests = new Counter({
@@ -37,6 +38,14 @@ async function metricsPlugin(app: FastifyInstance, options: { audit: AuditWriter
     registers: [registry],
     collect() {
       this.set(options.audit.stats.entries);
+    },
+  });
+  new Gauge({
+    name: 'brx_event_waiters',
+    help: 'Long polls waiting for new events in this process',
+    registers: [registry],
+    collect() {
+      this.set(options.events.waiting);
     },
   });
 

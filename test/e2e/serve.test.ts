@@ -1,59 +1,12 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
-import { freePort } from '../../exchange/db/embedded.ts';
-
-/** `brx serve --demo` as a user starts it: embedded PostgreSQL, a real port, real signals. */
-interface Served {
-  readonly child: ChildProcess;
-  readonly url: string;
-  output(): string;
-  stop(): Promise<number | null>;
-}
-
-async function serve(home: string): Promise<Served> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['bin/brx.js', 'serve', '--demo'], {
-    env: { ...process.env, BRX_HOME: home, BRX_PORT: String(port), BRX_LOG_LEVEL: 'warn', DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`brx serve exited: ${out}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.status, () => 0);
-    if (ready === 200 && out.includes('Next steps')) break;
-    if (Date.now() > deadline) throw new Error(`not ready within 60 s: ${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    child,
-    url,
-    output: () => out,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', (code) => resolve(code));
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-const homes: string[] = [];
-after(async () => {
-  for (const h of homes) await rm(h, { recursive: true, force: true });
-});
+import { describe, it } from 'node:test';
+import { brxHome, serve } from '../support/serve.ts';
 
 describe('brx serve on the embedded default', () => {
   it('starts, prints the admin password once, keeps its data across restarts, and stops cleanly on SIGTERM', async () => {
-    const home = await mkdtemp(path.join(os.tmpdir(), 'brx-e2e-'));
-    homes.push(home);
-    await chmod(home, 0o755); // as root, PostgreSQL runs as the `postgres` user, who must reach the data
+    const home = await brxHome();
     const first = await serve(home);
     const password = /password\s+(\S+)\s+\(shown once/.exec(first.output())?.[1];
     assert.ok(password, first.output());

@@ -3,7 +3,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Department, NodeCreated, SystemCreated, User } from '../../contracts/generated/api.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
 import { ensureFirstAdmin } from '../../exchange/bootstrap.ts';
-import type { Clock } from '../../exchange/clock.ts';
+import { type Clock, systemClock } from '../../exchange/clock.ts';
 import { type Config, loadConfig } from '../../exchange/config.ts';
 import { buildApp } from '../../exchange/server.ts';
 import { createTestDatabase, onFileEnd, type TestDatabase } from './database.ts';
@@ -14,18 +14,27 @@ export interface TestApp {
   readonly app: FastifyInstance;
   readonly database: TestDatabase;
   readonly config: Config;
+  /** the app's clock: every time the app compares against comes from it */
+  readonly clock: Clock;
   readonly adminToken: string;
   /** inject with a bearer token; JSON bodies as objects */
   call(token: string | null, options: InjectOptions): Promise<LightMyRequestResponse>;
   login(username: string, password: string): Promise<string>;
 }
 
-/** The real server on a fresh database of its own, with a platform admin logged in. */
-export async function startTestApp(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+/**
+ * The real server on a fresh database of its own (or the one given), with a platform admin
+ * logged in.
+ */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { clock?: Clock; database?: TestDatabase } = {},
+): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase());
   const config = loadConfig({ BRX_ADMIN_PASSWORD: adminPassword, BRX_LOG_LEVEL: 'silent', BRX_SCHEDULER_INTERVAL_SECONDS: '0', ...env });
   await ensureFirstAdmin(database.db, config);
-  const app = await buildApp({ config, db: database.db, logger: false, ...(options.clock ? { clock: options.clock } : {}) });
+  const clock = options.clock ?? systemClock;
+  const app = await buildApp({ config, db: database.db, logger: false, clock });
   onFileEnd(() => app.close());
   const call = (token: string | null, options: InjectOptions) =>
     app.inject({
@@ -37,7 +46,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     if (res.statusCode !== 200) throw new Error(`login of ${username} failed: ${res.statusCode} ${res.body}`);
     return res.json().token as string;
   };
-  return { app, database, config, adminToken: await login('admin', adminPassword), call, login };
+  return { app, database, config, clock, adminToken: await login('admin', adminPassword), call, login };
 }
 
 let sequence = 0;

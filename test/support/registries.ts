@@ -100,7 +100,7 @@ export async function grant(t: TestApp, systemId: string, datasetId: string, g: 
   return t.database.db
     .insertInto('grants')
     // valid from the app's own clock: a test's clock may stand on any date
-    .values({ system_id: systemId, dataset_id: datasetId, fields: ['idNumber', 'name'], modes: ['verify'], purpose: '政务服务身份核验', valid_from: t.app.clock.now(), ...g } as never)
+    .values({ system_id: systemId, dataset_id: datasetId, fields: ['idNumber', 'name'], modes: ['verify'], purpose: '政务服务身份核验', valid_from: t.clock.now(), ...g } as never)
     .returning('id')
     .executeTakeFirstOrThrow();
 }
