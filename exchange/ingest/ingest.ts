@@ -22,6 +22,8 @@ export interface BatchSubmission {
   readonly signed?: { readonly body: Buffer; readonly sha256: string; readonly signature: string; readonly publicKey: string };
   /** a quarantined record this submission corrects (a person resubmitting it) */
   readonly resolvesQuarantineId?: string;
+  /** the exchange's time: a record's sourceTime may not lie beyond it */
+  readonly now: Date;
 }
 
 type Stale = BatchResult['stale'][number];
@@ -57,7 +59,7 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
   const source = dataset.registry ? await sourceRules(db, dataset.registry, dataset.id, s.departmentId) : undefined;
   const validate = recordValidator(dataset.id, contract.version, contract.schema, source ? { keyField: dataset.key_field } : undefined);
   const normalizeKey = keyNormalizer(contract.schema, dataset.key_field);
-  const now = Date.now();
+  const now = s.now.getTime();
   const checked: CheckedRecord[] = [];
   const rejected: RejectedRecord[] = [];
   s.records.forEach((raw, i) => {

@@ -105,6 +105,7 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
         submitter: { nodeId: node.nodeId },
         departmentId: node.departmentId,
         signed: { body, sha256: bodyDigest(body), signature, publicKey: public_key },
+        now: app.clock.now(),
       });
     },
   });
@@ -208,6 +209,7 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
         submitter: { userId },
         departmentId: owner,
         resolvesQuarantineId: item.id,
+        now: app.clock.now(),
       });
     },
   });

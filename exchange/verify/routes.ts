@@ -103,7 +103,7 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
         throw invalid('Name the certificate', [{ in: 'body', pointer: '/certificateId', message: 'give certificateId, or typeCode, number and holderId' }]);
       }
       const a = await authorise(request, 'certificate', null);
-      const { key, result } = await verifyCertificateStanding(db, a.registry.id, q);
+      const { key, result } = await verifyCertificateStanding(db, a.registry.id, q, app.clock.now());
       await audit(request, a, key, Object.keys(q));
       return result;
     },

@@ -66,7 +66,7 @@ export function verifyLegalPerson(record: Record<string, unknown> | null, q: Ver
 const unknownCertificate: CertificateVerdict = { valid: false, status: null, validTo: null, issuer: null, signatureValid: false };
 
 /** A certificate's standing: known, signed by its issuer's registered key, and in force today. */
-export async function verifyCertificateStanding(db: Db, datasetId: string, q: VerifyCertificate) {
+export async function verifyCertificateStanding(db: Db, datasetId: string, q: VerifyCertificate, now: Date) {
   let query = db.selectFrom('records').select(['key', 'data']).where('dataset_id', '=', datasetId).where('deleted', '=', false);
   if (q.certificateId) query = query.where('key', '=', normalizeIdentifier('cn-certificate-id', q.certificateId));
   else {
@@ -87,7 +87,7 @@ export async function verifyCertificateStanding(db: Db, datasetId: string, q: Ve
     .where('d.code', '=', String(data.issuerUscc))
     .executeTakeFirst();
   const signatureValid = issuer ? verifyCertificate(data, createPublicKey(issuer.public_key)) : false;
-  const status = effectiveStatus(data) as CertificateVerdict['status'];
+  const status = effectiveStatus(data, now) as CertificateVerdict['status'];
   return {
     key: row.key,
     result: { valid: signatureValid && status === 'valid', status, validTo: (data.validTo as string | null) ?? null, issuer: String(data.issuerUscc), signatureValid },

@@ -35,11 +35,14 @@ function realDate(yyyymmdd: string): boolean {
   return d <= (m === 2 && leap ? 29 : daysIn[m - 1]!);
 }
 
-/** Today as YYYY-MM-DD, recomputed at most once a minute (validation runs per record). */
+/**
+ * Today in China (UTC+8 all year) as YYYY-MM-DD, recomputed at most once a minute (validation
+ * runs per record): a child born this morning in Xinyu is born "today", not tomorrow in UTC.
+ */
 let todayCache = { at: 0, value: '' };
 function todayString(): string {
   const now = Date.now();
-  if (now - todayCache.at > 60_000) todayCache = { at: now, value: new Date(now).toISOString().slice(0, 10) };
+  if (now - todayCache.at > 60_000) todayCache = { at: now, value: new Date(now + 8 * 3_600_000).toISOString().slice(0, 10) };
   return todayCache.value;
 }
 

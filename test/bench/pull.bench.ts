@@ -24,7 +24,7 @@ export async function bench() {
   const sourceTime = new Date().toISOString();
   for (let b = 0; b < records; b += batchSize) {
     const batch = Array.from({ length: Math.min(batchSize, records - b) }, (_, k) => ({ op: 'upsert', key: idOf(b + k), data: personOf(b + k), sourceTime }));
-    await ingestBatch(db, { dataset: world.dataset, batchId: `load-${b}`, records: batch, submitter: { nodeId: world.nodeId }, departmentId: world.police });
+    await ingestBatch(db, { dataset: world.dataset, batchId: `load-${b}`, records: batch, submitter: { nodeId: world.nodeId }, departmentId: world.police, now: new Date() });
     if ((b / batchSize) % 10 === 0) process.stderr.write(`  loading: ${(b + batch.length).toLocaleString()}/${records.toLocaleString()} records\n`);
   }
 

@@ -85,6 +85,7 @@ export async function bench() {
         records,
         submitter: { nodeId: setup.nodes[c.source]! },
         departmentId: setup.departments[c.source],
+        now: new Date(),
       });
       sent += records.length;
       if ((b / batchSize) % 20 === 0) {

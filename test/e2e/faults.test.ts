@@ -17,6 +17,12 @@ let demo: DemoCredentials;
 const person = (i: number) => ({ op: 'upsert', key: idOf(i), data: personOf(i), sourceTime: new Date().toISOString() });
 const read = (i: number) => fetch(`${brx.url}/v1/datasets/${demo.dataset}/records/${idOf(i)}`, { headers: { authorization: `Bearer ${demo.system.apiKey}` } });
 
+async function statusOf(url: string): Promise<number> {
+  const res = await fetch(url);
+  await res.text();
+  return res.status;
+}
+
 async function withDatabase<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = await connectHome(home);
   try {
@@ -89,8 +95,8 @@ describe('the embedded PostgreSQL killed under load', () => {
     const health: number[] = [];
     const prober = async () => {
       while (!stop) {
-        readiness.push(await fetch(`${brx.url}/readyz`).then(async (r) => (await r.text(), r.status)));
-        health.push(await fetch(`${brx.url}/healthz`).then(async (r) => (await r.text(), r.status)));
+        readiness.push(await statusOf(`${brx.url}/readyz`));
+        health.push(await statusOf(`${brx.url}/healthz`));
       }
     };
     const load = [publisher(), publisher(), reader(0), reader(17), prober()];

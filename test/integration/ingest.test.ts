@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
+import { ManualClock } from '../../exchange/clock.ts';
 import { buildDepartment, buildNode, buildUser, startTestApp, type TestApp } from '../support/app.ts';
 import { buildDataset, enterpriseUscc, licence, sendBatch, upsert } from '../support/catalog.ts';
 
@@ -11,7 +12,8 @@ let node: Awaited<ReturnType<typeof buildNode>>;
 let code: string;
 let datasetId: string;
 before(async () => {
-  t = await startTestApp({ BRX_BATCH_MAX_RECORDS: '50', BRX_BATCH_MAX_BYTES: '65536' });
+  // the source times below are fixed dates in November 2026: the exchange's clock stands after them
+  t = await startTestApp({ BRX_BATCH_MAX_RECORDS: '50', BRX_BATCH_MAX_BYTES: '65536' }, { clock: new ManualClock('2026-12-01T00:00:00Z') });
   market = await buildDepartment(t, { name: '新余市市场监督管理局' });
   node = await buildNode(t, market.id);
   const dataset = await buildDataset(t, market.id);
@@ -75,11 +77,11 @@ describe('publishing a batch', () => {
     const fixedCheck = licence(badCheck.slice(0, 17) === good.uscc.slice(0, 17) ? enterpriseUscc() : undefined);
     const records = [
       upsert(good),
-      { op: 'upsert', key: badCheck, data: licence(badCheck), sourceTime: new Date().toISOString() },
+      { op: 'upsert', key: badCheck, data: licence(badCheck), sourceTime: t.clock.now().toISOString() },
       upsert({ uscc: fixedCheck.uscc, name: '', registeredCapital: '一百万', status: 'closed', extra: 1 }),
       { op: 'merge', key: 'x', sourceTime: 'yesterday' },
       'not a record',
-      upsert({ ...licence(), uscc: enterpriseUscc() }, new Date(Date.now() + 3600_000).toISOString()),
+      upsert({ ...licence(), uscc: enterpriseUscc() }, new Date(t.clock.now().getTime() + 3600_000).toISOString()),
     ];
     (records[5] as { key: string }).key = enterpriseUscc();
     const res = await sendBatch(t, node, code, { batchId: 'mixed', records });

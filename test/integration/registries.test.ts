@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { signCertificate } from '../../registries/certificate/signature.ts';
 import { composeIdNumber } from '../../registries/identifiers/id-number.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
+import { ManualClock } from '../../exchange/clock.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { sendBatch } from '../support/catalog.ts';
 import { buildRegistryWorld, buildSystem, certificate, contribute, grant, type RegistryWorld } from '../support/registries.ts';
@@ -12,7 +13,8 @@ import { buildRegistryWorld, buildSystem, certificate, contribute, grant, type R
 let t: TestApp;
 let w: RegistryWorld;
 before(async () => {
-  t = await startTestApp();
+  // contributions carry fixed 2026 source times: the exchange's clock stands after them
+  t = await startTestApp({}, { clock: new ManualClock('2026-12-01T00:00:00Z') });
   w = await buildRegistryWorld(t);
 });
 
@@ -205,12 +207,12 @@ describe('verification (核验)', () => {
     assert.match((await t.call(s.apiKey, { method: 'POST', url: '/v1/verify/person', payload: body })).json().detail, /does not include the verify mode/);
     await t.database.db.deleteFrom('grants').where('id', '=', pullOnly.id).execute();
     const g = await grant(t, s.system.id, w.ids.population);
-    await t.database.db.updateTable('grants').set({ revoked_at: new Date(), revoke_reason: '超出约定用途' }).where('id', '=', g.id).execute();
+    await t.database.db.updateTable('grants').set({ revoked_at: t.clock.now(), revoke_reason: '超出约定用途' }).where('id', '=', g.id).execute();
     const revoked = await t.call(s.apiKey, { method: 'POST', url: '/v1/verify/person', payload: body });
     assert.equal(revoked.statusCode, 403);
     assert.match(revoked.json().detail, /revoked: 超出约定用途/);
     const person2 = await buildSystem(t, w.civil.id);
-    await grant(t, person2.system.id, w.ids.population, { valid_until: new Date(Date.now() - 1000) });
+    await grant(t, person2.system.id, w.ids.population, { valid_until: new Date(t.clock.now().getTime() - 1000) });
     assert.match((await t.call(person2.apiKey, { method: 'POST', url: '/v1/verify/person', payload: body })).json().detail, /expired/);
     const user = await t.call(t.adminToken, { method: 'POST', url: '/v1/verify/person', payload: body });
     assert.equal(user.statusCode, 403, 'people do not verify: their systems do');

@@ -22,6 +22,16 @@ export interface TestApp {
   login(username: string, password: string): Promise<string>;
 }
 
+let currentClock: Clock = systemClock;
+
+/**
+ * The clock of the test app started last in this file: fixtures that stamp times (a record's
+ * source time) take them from it, so they never lie ahead of the app's "now" on any date.
+ */
+export function testClock(): Clock {
+  return currentClock;
+}
+
 /**
  * The real server on a fresh database of its own (or the one given), with a platform admin
  * logged in.
@@ -34,6 +44,7 @@ export async function startTestApp(
   const config = loadConfig({ BRX_ADMIN_PASSWORD: adminPassword, BRX_LOG_LEVEL: 'silent', BRX_SCHEDULER_INTERVAL_SECONDS: '0', ...env });
   await ensureFirstAdmin(database.db, config);
   const clock = options.clock ?? systemClock;
+  currentClock = clock;
   const app = await buildApp({ config, db: database.db, logger: false, clock });
   onFileEnd(() => app.close());
   const call = (token: string | null, options: InjectOptions) =>

@@ -2,7 +2,7 @@ import { type KeyObject, sign } from 'node:crypto';
 import { batchSigningMessage } from '../../contracts/batch-signature.ts';
 import type { ContractCreate, Dataset } from '../../contracts/generated/api.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
-import type { TestApp } from './app.ts';
+import { type TestApp, testClock } from './app.ts';
 
 /** A licence-register contract keyed by unified social credit code (with its check characters). */
 export function licenceContract(): ContractCreate {
@@ -96,7 +96,7 @@ export async function sendBatch(
   });
 }
 
-export const upsert = (data: { uscc: string } & Record<string, unknown>, sourceTime = new Date().toISOString()) => ({
+export const upsert = (data: { uscc: string } & Record<string, unknown>, sourceTime = testClock().now().toISOString()) => ({
   op: 'upsert',
   key: data.uscc,
   data,

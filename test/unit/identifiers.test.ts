@@ -109,7 +109,7 @@ function mutate(value: string, position: number, replacement: string): string | 
 }
 
 describe('property: valid values validate, and any single-character change is caught', () => {
-  const date = fc.date({ min: new Date('1900-01-01'), max: new Date('2025-12-31'), noInvalidDate: true });
+  const date = fc.date({ min: new Date('1900-01-01'), max: new Date(), noInvalidDate: true });
   const idNumber = fc
     .tuple(fc.constantFrom('110105', '360502', '360521', '440305', '510107'), date, fc.integer({ min: 0, max: 999 }))
     .map(([region, d, seq]) => composeIdNumber(region, d.toISOString().slice(0, 10).replace(/-/g, ''), seq));
