@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -156,3 +156,30 @@ describe('the database stopped and started again (DATABASE_URL of a server brx d
     assert.deepEqual(res.json().events.map((e: { key: string }) => e.key), [firm.uscc]);
   });
 });
+
+describe('the embedded PostgreSQL supervisor', () => {
+  it('gives up after its attempts when the server cannot start again, says why, and stops at once', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'brx-supervised-'));
+    await chmod(dir, 0o755);
+    onFileEnd(() => rm(dir, { recursive: true, force: true }));
+    const lines: string[] = [];
+    let fatal!: (e: Error) => void;
+    const gaveUp = new Promise<Error>((resolve) => (fatal = resolve));
+    const server = await startEmbeddedDatabase(dir, { log: (m) => lines.push(m), onFatal: fatal, maxRestarts: 2 });
+    const { pid } = await postmasterOf(dir);
+    // the data directory is gone as well: no start can succeed
+    await rm(path.join(dir, 'pgdata'), { recursive: true, force: true });
+    process.kill(pid, 'SIGKILL');
+    const error = await gaveUp;
+    assert.match(error.message, /could not be started again after 2 attempts/);
+    assert.ok(lines.some((l) => /exited \(SIGKILL\); starting it again in 0.5 s \(attempt 1 of 2\)/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /attempt 2 of 2/.test(l)), lines.join('\n'));
+    const started = performance.now();
+    await server.stop();
+    assert.ok(performance.now() - started < 1_000, 'stopping a server that already died returns at once');
+  });
+});
+
+async function postmasterOf(dir: string): Promise<{ pid: number }> {
+  return { pid: Number((await readFile(path.join(dir, 'pgdata', 'postmaster.pid'), 'utf8')).split('\n')[0]) };
+}
