@@ -5,7 +5,7 @@ import { findContract, findDataset } from '../catalog/store.ts';
 import type { Tx } from '../db/database.ts';
 import { conflict, forbidden, invalid, notFound } from '../errors.ts';
 import type { EventLog } from '../events/event-log.ts';
-import { grantColumns, type GrantRow, isLive } from '../grants/enforce.ts';
+import { grantColumns, type GrantRow, isLive } from '../policy/grants.ts';
 import { notify } from '../notifications/notify.ts';
 import { sql } from 'kysely';
 import { dayOf } from './calendar.ts';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ExportQuery } from '../../contracts/generated/api.ts';
 import { rule } from '../auth/guard.ts';
 import { cursorSeal } from '../delivery/cursor.ts';
-import { authorizeRead } from '../delivery/enforcement.ts';
+import { authorizeRead } from '../policy/read-policy.ts';
 import type { Db } from '../db/database.ts';
 import { describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
 import { recordItem, recordPage } from './read.ts';

@@ -3,9 +3,9 @@ import type { RecordItem } from '../../contracts/generated/api.ts';
 import { openDisputes } from '../cases/disputes.ts';
 import { type Db, prepared } from '../db/database.ts';
 import type { Dispute } from '../events/event-log.ts';
-import { type GrantRow, grantColumns } from '../grants/enforce.ts';
-import { rowFilterSql } from '../delivery/row-filter.ts';
-import type { ReadAccess } from '../delivery/enforcement.ts';
+import { type GrantRow, grantColumns } from '../policy/grants.ts';
+import { rowFilterSql } from '../policy/row-filter.ts';
+import type { ReadAccess } from '../policy/read-policy.ts';
 
 export interface RecordVersion {
   key: string;

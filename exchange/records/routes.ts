@@ -5,7 +5,7 @@ import { expandProvenance, type StoredProvenance } from '../../registries/merge.
 import { principalOf, rule } from '../auth/guard.ts';
 import { keyFormat } from '../catalog/contracts.ts';
 import { cursorSeal } from '../delivery/cursor.ts';
-import { authorizeRead, datasetForReading } from '../delivery/enforcement.ts';
+import { authorizeRead, datasetForReading } from '../policy/read-policy.ts';
 import type { Db } from '../db/database.ts';
 import { invalid, notFound } from '../errors.ts';
 import { describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';

@@ -1,7 +1,7 @@
 import type { SubscriptionEvent, SubscriptionPosition } from '../../contracts/generated/api.ts';
 import type { Db } from '../db/database.ts';
 import type { CursorSeal } from '../delivery/cursor.ts';
-import type { ReadAccess } from '../delivery/enforcement.ts';
+import type { ReadAccess } from '../policy/read-policy.ts';
 import type { EventLog, StoredEvent } from '../events/event-log.ts';
 import { recordPage } from '../records/read.ts';
 import { inSnapshot, type SubscriptionRow } from './store.ts';

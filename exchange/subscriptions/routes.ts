@@ -5,7 +5,7 @@ import { principalOf, rule } from '../auth/guard.ts';
 import { canReadAudit, type Principal } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import { cursorSeal } from '../delivery/cursor.ts';
-import { authorizeRead } from '../delivery/enforcement.ts';
+import { authorizeRead } from '../policy/read-policy.ts';
 import { conflict, invalid } from '../errors.ts';
 import { actorOf, describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
 import { nextBatch } from './batch.ts';

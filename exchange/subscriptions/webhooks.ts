@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Principal } from '../auth/principal.ts';
 import { cursorSeal } from '../delivery/cursor.ts';
-import { authorize, type ReadAccess } from '../delivery/enforcement.ts';
+import { authorize, type ReadAccess } from '../policy/read-policy.ts';
 import { postWebhook, retryDelayMs } from '../delivery/webhook.ts';
 import { nextBatch } from './batch.ts';
 import { commitPosition, findSubscription, type SubscriptionRow } from './store.ts';

@@ -5,7 +5,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { invalid } from '../errors.ts';
-import { type GrantRow, pickGrant, RateLimiter } from '../grants/enforce.ts';
+import { type GrantRow, pickGrant, RateLimiter } from '../policy/grants.ts';
 import { describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
 import { registryIdentity } from '../registries/setup.ts';
 import { lookupKey } from '../../registries/identifiers/formats.ts';

@@ -5,7 +5,7 @@ import { effectiveStatus, verifyCertificate } from '../../registries/certificate
 import type { RegistryKind } from '../../registries/contract.ts';
 import { lookupKey, normalizeIdentifier } from '../../registries/identifiers/formats.ts';
 import { type Db, prepared } from '../db/database.ts';
-import { type GrantRow, grantColumns } from '../grants/enforce.ts';
+import { type GrantRow, grantColumns } from '../policy/grants.ts';
 
 /** Names are compared as people write them: Unicode-normalised (full-width forms), trimmed. */
 const same = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && a.normalize('NFKC').trim() === b.normalize('NFKC').trim();

@@ -83,7 +83,7 @@ describe('a pull subscription', () => {
     assert.equal((await status(s, sub.id)).position.inSnapshot, true);
     assert.equal((await ack(s, sub.id, second.next)).json().position.inSnapshot, false);
 
-    await publish(d.code, [upsert({ ...firms[0]!, status: 'revoked' }), { op: 'delete', key: firms[1]!.uscc, sourceTime: new Date().toISOString() }]);
+    await publish(d.code, [upsert({ ...firms[0]!, status: 'revoked' }), { op: 'delete', key: firms[1]!.uscc, sourceTime: clock.now().toISOString() }]);
     const lagging = await status(s, sub.id);
     assert.equal(lagging.lag.events, 2);
     const changes = await poll(s, sub.id);
@@ -131,7 +131,7 @@ describe('a pull subscription', () => {
     const s = await subscriber(d.id, { row_filter: { field: 'uscc', in: [inside.uscc] } });
     const sub = await subscribe(s, { dataset: d.code, delivery: 'pull', start: 'offset', offset: 0 });
     await publish(d.code, [upsert(outside), upsert(inside)]);
-    await publish(d.code, [{ op: 'delete', key: outside.uscc, sourceTime: new Date().toISOString() }, { op: 'delete', key: inside.uscc, sourceTime: new Date().toISOString() }]);
+    await publish(d.code, [{ op: 'delete', key: outside.uscc, sourceTime: clock.now().toISOString() }, { op: 'delete', key: inside.uscc, sourceTime: clock.now().toISOString() }]);
     const batch = await poll(s, sub.id);
     assert.deepEqual(batch.events.map((e) => [e.op, e.key]), [['upsert', inside.uscc], ['delete', inside.uscc]]);
     assert.deepEqual(batch.next, { offset: 4 });

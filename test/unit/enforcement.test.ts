@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import type { Principal } from '../../exchange/auth/principal.ts';
 import type { ContractRow, DatasetRow } from '../../exchange/catalog/store.ts';
 import { CursorSeal } from '../../exchange/delivery/cursor.ts';
-import { ReadAccess } from '../../exchange/delivery/enforcement.ts';
-import { matchesRowFilter } from '../../exchange/delivery/row-filter.ts';
-import type { GrantRow } from '../../exchange/grants/enforce.ts';
+import { ReadAccess } from '../../exchange/policy/read-policy.ts';
+import { matchesRowFilter } from '../../exchange/policy/row-filter.ts';
+import type { GrantRow } from '../../exchange/policy/grants.ts';
 import { csvCell } from '../../exchange/records/export.ts';
 
 const contract = {

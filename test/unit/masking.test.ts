@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mask } from '../../exchange/delivery/masking.ts';
-import { project } from '../../exchange/delivery/project.ts';
+import fc from 'fast-check';
+import { mask } from '../../exchange/policy/masking.ts';
+import { project } from '../../exchange/policy/project.ts';
 
 describe('masking rules', () => {
   it('masks as the catalog documents', () => {
@@ -46,5 +47,42 @@ describe('projection by grant', () => {
 
   it('a tombstone stays a tombstone', () => {
     assert.equal(project(null, { fields: ['name'], masked_fields: [] }, fields), null);
+  });
+});
+
+describe('property: masking is total and never shows the value', () => {
+  const rules = ['id-number', 'name', 'phone', 'address', 'redact'] as const;
+  const anyValue = fc.oneof(
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.stringMatching(/^[0-9Xx]{0,20}$/),
+    fc.constantFrom('江西省新余市渝水区', '北京市', '张', ''),
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.string()),
+    fc.object(),
+  );
+
+  it('any value of any length or type gives a masked text or nothing: no error, no clear value, no longer than it was', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...rules), anyValue, (rule, value) => {
+        const masked = mask(rule, value);
+        if (masked === undefined) return true;
+        assert.equal(typeof masked, 'string');
+        assert.notEqual(masked, value);
+        assert.ok([...(masked as string)].length <= [...(value as string)].length);
+        return true;
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('regression: short "ID numbers" are starred whole (10 characters came out in clear, 8–9 threw RangeError)', () => {
+    assert.equal(mask('id-number', '1234567890'), '**********');
+    assert.equal(mask('id-number', '123456789'), '*********');
+    assert.equal(mask('id-number', '12345678'), '********');
+    assert.equal(mask('id-number', '360502900307102'), '360502*****7102', 'a 15-digit number keeps its region and last four');
   });
 });

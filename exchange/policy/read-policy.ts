@@ -7,7 +7,7 @@ import { dayOf, endOfDay } from '../cases/calendar.ts';
 import { type ContractRow, contractOf, type DatasetRow, findDataset } from '../catalog/store.ts';
 import type { Db } from '../db/database.ts';
 import { BrxError, forbidden, notFound } from '../errors.ts';
-import { type GrantRow, grantsOf, pickGrant, RateLimiter } from '../grants/enforce.ts';
+import { type GrantRow, grantsOf, pickGrant, RateLimiter } from './grants.ts';
 import { operatorOf } from '../http/route-helpers.ts';
 import { mask, type MaskingRule } from './masking.ts';
 import { project } from './project.ts';

@@ -34,6 +34,10 @@ export function grantsOf(db: Db, systemId: string, datasetId: string): Promise<G
   );
 }
 
+function latestFirst(a: GrantRow, b: GrantRow): number {
+  return b.valid_from.getTime() - a.valid_from.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
 export function isLive(g: GrantRow, now: Date): boolean {
   return !g.revoked_at && !g.superseded_by && g.valid_from <= now && (!g.valid_until || g.valid_until > now);
 }
@@ -41,11 +45,15 @@ export function isLive(g: GrantRow, now: Date): boolean {
 /**
  * Chooses the live grant for a mode among a system's grants of a dataset, or a 403 that says why
  * there is none: none at all, revoked (with the provider's reason), expired, or not for this mode.
+ *
+ * When several live grants carry the mode, the latest decision applies: the one valid from the
+ * latest time (ties broken by id), whatever order the rows came in — so which fields, rows and
+ * quota apply never changes from one request to the next.
  */
-export function pickGrant(grants: readonly GrantRow[], mode: string, now = new Date()): GrantRow {
+export function pickGrant(grants: readonly GrantRow[], mode: string, now: Date): GrantRow {
   // a superseded grant lives on in its successor, which holds at least its fields
   const forMode = grants.filter((g) => g.modes.includes(mode) && !g.superseded_by);
-  const live = forMode.find((g) => isLive(g, now));
+  const live = forMode.filter((g) => isLive(g, now)).sort(latestFirst)[0];
   if (live) return live;
   if (forMode.some((g) => g.revoked_at)) {
     const revoked = forMode.find((g) => g.revoked_at)!;
