@@ -74,9 +74,11 @@ export const householdDataset: Omit<DatasetCreate, 'providerDepartmentId'> = {
  * status. 市场监管 contributes legal persons and issues certificates with its signing key. The
  * human-resources system may verify people (a grant such as a sharing request would produce).
  */
-async function seedRegistries(trx: Tx, ids: Record<string, string>, systemId: string) {
+async function seedRegistries(trx: Tx, ids: Record<string, string>, owner: string, systemId: string) {
   const codes: Record<string, string> = {};
-  for (const kind of ['population', 'legal-person', 'certificate'] as const) codes[kind] = await createRegistry(trx, kind, ids.data!, actor);
+  // base items unconditional as the law says; the data bureau's officer decides the rest
+  const terms = { sharingType: 'unconditional', contacts: { primary: owner } } as const;
+  for (const kind of ['population', 'legal-person', 'certificate'] as const) codes[kind] = await createRegistry(trx, kind, ids.data!, terms, actor);
   await setSource(trx, 'population', ids.police!, ['*'], actor);
   await setSource(trx, 'population', ids.civil!, ['idNumber', 'maritalStatus', 'status', 'statusDate'], actor);
   await setSource(trx, 'population', ids.health!, ['idNumber', 'status', 'statusDate', 'residenceAddress'], actor);
@@ -147,7 +149,7 @@ export async function seedDemo(db: Db, home: string): Promise<DemoSeed> {
     // the police data officer is the A post for sharing requests on the household dataset
     const dataset = await draftDataset(trx, { ...householdDataset, providerDepartmentId: ids.police!, contacts: { primary: userIds.police! } }, actor);
     await publishDataset(trx, dataset, actor);
-    const registries = await seedRegistries(trx, ids, system.row.id);
+    const registries = await seedRegistries(trx, ids, userIds.data!, system.row.id);
     return {
       note: 'Demo secrets for trying brx out on this machine. Never use them in production.',
       departments: ids,

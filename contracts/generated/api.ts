@@ -74,7 +74,7 @@ export interface AccessReport {
     grantId: string | null;
     dataset: string | null;
     datasetName: string | null;
-    mode: 'pull' | 'export' | 'subscribe' | 'webhook' | 'verify' | 'report';
+    mode: 'pull' | 'export' | 'subscribe' | 'webhook' | 'verify' | 'report' | 'quality';
     fields: string[];
     /**
      * auditors only: the ID number the system read on behalf of
@@ -1235,6 +1235,10 @@ export interface EventBatch {
   subscription: string;
   events: SubscriptionEvent[];
   next: SubscriptionPosition;
+  /**
+   * present when the grant's records a day are spent: the following events wait until then (nothing is dropped)
+   */
+  quotaRenewsAt?: string;
 }
 /**
  * One delivered item: a change, a snapshot record, or the marker between snapshot and changes
@@ -1621,6 +1625,16 @@ export interface ObjectionCreate {
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "OperatorHeaders".
+ */
+export interface OperatorHeaders {
+  /**
+   * The official a system reads for: a valid ID number (GB 11643, check character included) or the username of an active person of the system's department. Required on a system's keyed pulls, searches, exports and verifications whenever its grant covers personal data (400 when missing or malformed); recorded in the access log and shown to auditors in access reports.
+   */
+  'x-operator'?: string;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "PageQuery".
  */
 export interface PageQuery {
@@ -1907,6 +1921,8 @@ export interface RegistryAuthority {
   [k: string]: string[] | undefined;
 }
 /**
+ * A base registry is published with the sharing type and the A/B posts its owner states: brx assumes none. Its sensitive items stay conditional whatever is stated here, and bulk modes always need a person's decision.
+ *
  * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "RegistryCreate".
  */
@@ -1916,6 +1932,18 @@ export interface RegistryCreate {
    * the department that runs the registry (e.g. the data-administration bureau)
    */
   providerDepartmentId: string;
+  /**
+   * of the registry's base items (the law makes them unconditional; a registry may start stricter)
+   */
+  sharingType: 'unconditional' | 'conditional';
+  sharingConditions?: string;
+  /**
+   * who decides requests (A post) and who stands in (B post): people of the provider department
+   */
+  contacts: {
+    primary: string;
+    backup?: string | null;
+  };
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -3804,6 +3832,14 @@ export interface Subscription {
    */
   attempts: number;
   nextAttemptAt: string | null;
+  /**
+   * the grant's records a day, when it sets one: records delivered today (China Standard Time) and, once spent, when the waiting events go on
+   */
+  quota: {
+    recordsPerDay: number;
+    usedToday: number;
+    waitingUntil: string | null;
+  } | null;
   createdAt: string;
 }
 /**
@@ -3920,9 +3956,12 @@ export interface UserCreate {
    */
   password?: string;
   /**
+   * at least one: a person without a role could do nothing, and one without a department role sees nothing of any department
+   *
+   * @minItems 1
    * @maxItems 50
    */
-  roles: RoleGrant[];
+  roles: [RoleGrant, ...RoleGrant[]];
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -3950,9 +3989,12 @@ export interface UserUpdate {
   displayName?: string;
   status?: 'active' | 'disabled';
   /**
+   * at least one: a person without a role could do nothing, and one without a department role sees nothing of any department
+   *
+   * @minItems 1
    * @maxItems 50
    */
-  roles?: RoleGrant[];
+  roles?: [RoleGrant, ...RoleGrant[]];
 }
 /**
  * either certificateId, or typeCode + number + holderId

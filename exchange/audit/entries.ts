@@ -15,7 +15,7 @@ export interface AdminEntry {
 /** One audited read or delivery of shared data. */
 export interface AccessEntry {
   readonly actor: Principal;
-  readonly mode: 'pull' | 'export' | 'subscribe' | 'webhook' | 'verify' | 'report';
+  readonly mode: 'pull' | 'export' | 'subscribe' | 'webhook' | 'verify' | 'report' | 'quality';
   readonly outcome: 'ok' | 'denied' | 'not_found' | 'error';
   readonly dataset?: string | null;
   readonly grantId?: string | null;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AbsenceCreate, CalendarYearUpdate, IdParams, YearParams } from '../../contracts/generated/api.ts';
 import { recordAdminAction } from '../audit/store.ts';
 import { anyone, principalOf, rule } from '../auth/guard.ts';
-import { canAdministerDepartment, isPlatformAdmin } from '../auth/principal.ts';
+import { canAdministerDepartment, canReadAudit, departmentsOf, isPlatformAdmin } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import { forbidden, invalid, notFound } from '../errors.ts';
 import { actorOf, describe, problemResponses, ref } from '../http/route-helpers.ts';
@@ -89,10 +89,14 @@ export async function calendarRoutes(app: FastifyInstance, { db }: { db: Db }) {
   });
 
   app.get<{ Params: IdParams }>('/v1/users/:id/absences', {
-    config: { access: rule('department people and platform admins', (p) => p.kind === 'user') },
+    config: { access: rule('the person, people of their department, auditors and platform admins', (p) => p.kind === 'user') },
     schema: { ...describe('cases', "A person's absences"), params: ref('IdParams'), response: { 200: ref('AbsenceList'), ...problemResponses } },
     handler: async (request) => {
-      await userDepartments(request.params.id);
+      const p = principalOf(request);
+      const departments = await userDepartments(request.params.id);
+      const self = p.kind === 'user' && p.userId === request.params.id;
+      // another department's staff plans are not its business: answered like an unknown person
+      if (!self && !canReadAudit(p) && !departments.some((d) => departmentsOf(p).includes(d))) throw notFound(`No user ${request.params.id}`);
       const rows = await db.selectFrom('approver_absences').selectAll().where('user_id', '=', request.params.id).orderBy('from_day', 'desc').execute();
       return { items: rows.map((r) => ({ id: r.id, userId: r.user_id, from: r.from_day, until: r.until_day, reason: r.reason })) };
     },

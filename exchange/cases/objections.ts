@@ -1,13 +1,13 @@
-import type { ObjectionCreate } from '../../contracts/generated/api.ts';
+import type { ObjectionCreate, RowFilter } from '../../contracts/generated/api.ts';
 import { lookupKey } from '../../registries/identifiers/formats.ts';
 import { keyFormat } from '../catalog/contracts.ts';
 import { findContract, findDataset } from '../catalog/store.ts';
 import type { Tx } from '../db/database.ts';
 import { conflict, forbidden, invalid, notFound } from '../errors.ts';
 import type { EventLog } from '../events/event-log.ts';
-import { grantColumns, type GrantRow, isLive } from '../policy/grants.ts';
+import { receivingGrant } from '../policy/grants.ts';
+import { matchesRowFilter } from '../policy/row-filter.ts';
 import { notify } from '../notifications/notify.ts';
-import { sql } from 'kysely';
 import { dayOf } from './calendar.ts';
 import type { CaseContext } from './context.ts';
 import { requesterOf } from './context.ts';
@@ -48,10 +48,11 @@ export async function fileObjection(trx: Tx, ctx: CaseContext, events: EventLog,
   const requester = await requesterOf(trx, ctx.actor, body.system);
   const dataset = await findDataset(trx, body.dataset);
   if (!dataset?.current_version) throw invalid('No such dataset', [{ pointer: '/dataset', message: `no published dataset ${body.dataset}` }]);
-  const grants = await sql<GrantRow>`select ${sql.raw(grantColumns)} from grants where system_id = ${requester.systemId} and dataset_id = ${dataset.id}`.execute(trx);
-  const live = grants.rows.filter((g) => isLive(g, ctx.now));
-  if (!live.length) throw forbidden(`The system holds no live grant for ${dataset.code}: it can only object to data it receives`);
-  if (!live.some((g) => g.fields.includes(body.field))) {
+  // the read policy's grant: an objection is about data the system receives, within its rows
+  const grant = await receivingGrant(trx, requester.systemId, dataset.id, ctx.now).catch((error) => {
+    throw forbidden(`The system can only object to data it receives: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  if (!grant.fields.includes(body.field)) {
     throw invalid('The field is not one the system receives', [{ pointer: '/field', message: `not granted: ${body.field}` }]);
   }
   const contract = (await findContract(trx, dataset.id, dataset.current_version))!;
@@ -66,7 +67,16 @@ export async function fileObjection(trx: Tx, ctx: CaseContext, events: EventLog,
     .where('key', '=', key)
     .where('deleted', '=', false)
     .executeTakeFirst();
-  if (!record) throw notFound(`${dataset.code} has no record ${key}`);
+  // outside the grant's rows is the very answer of a key that does not exist
+  if (!record || !matchesRowFilter(record.data as Record<string, unknown>, grant.row_filter as RowFilter | null)) throw notFound(`${dataset.code} has no record ${key}`);
+  const alreadyDisputed = await trx
+    .selectFrom('record_disputes')
+    .select('case_id')
+    .where('dataset_id', '=', dataset.id)
+    .where('key', '=', key)
+    .where('field', '=', body.field)
+    .where('closed_at', 'is', null)
+    .executeTakeFirst();
 
   const today = dayOf(ctx.now);
   const trackingNo = await nextTrackingNo(trx, 'YY', today);
@@ -120,7 +130,8 @@ export async function fileObjection(trx: Tx, ctx: CaseContext, events: EventLog,
     .insertInto('record_disputes')
     .values({ case_id: caseId, dataset_id: dataset.id, key, field: body.field, opened_at: ctx.now, opened_offset: record.last_offset })
     .execute();
-  await announceDispute(trx, events, dataset.id, key, `dispute:${trackingNo}`);
+  // subscribers hear once that a field is disputed, not once per objection to it
+  if (!alreadyDisputed) await announceDispute(trx, events, dataset.id, key, `dispute:${trackingNo}`);
   await notify(
     trx,
     { users: [route.assignee] },

@@ -4,6 +4,7 @@ import type { Tx } from '../db/database.ts';
 import type { FieldError } from '../errors.ts';
 import { invalid } from '../errors.ts';
 import { createGrant } from '../grants/store.ts';
+import { bulkModes } from '../policy/read-policy.ts';
 import { notify } from '../notifications/notify.ts';
 import { dayOf } from './calendar.ts';
 import { brx, type CaseContext, requesterOf } from './context.ts';
@@ -26,7 +27,8 @@ function sortFields(fields: readonly string[], datasetSharing: string, meta: Rec
  * Files a sharing request. Each dataset becomes a part decided by its provider (several providers:
  * 并联审批, one tracking number, one deadline). Unconditional fields are granted at once, fields
  * that are not shared refused at once with the dataset's legal basis; only conditional fields
- * wait for a decision. A request with nothing to decide is closed on the spot.
+ * wait for a decision — and every field when the bulk (file) mode is asked for. A request with
+ * nothing to decide is closed on the spot.
  */
 export async function submitRequest(trx: Tx, ctx: CaseContext, body: RequestCreate): Promise<string> {
   const requester = await requesterOf(trx, ctx.actor, body.system);
@@ -55,7 +57,14 @@ export async function submitRequest(trx: Tx, ctx: CaseContext, body: RequestCrea
     if (body.rowScope && !properties.includes(body.rowScope.field)) {
       errors.push({ pointer: '/rowScope/field', message: `${wanted.code} has no field ${body.rowScope.field}` });
     }
-    plans.push({ dataset, ...sortFields(wanted.fields, dataset.sharing_type, contract.fields), fields: wanted.fields });
+    const sorted = sortFields(wanted.fields, dataset.sharing_type, contract.fields);
+    // copying a dataset wholesale is never granted on the spot, whatever its fields' sharing type:
+    // a person of the provider decides (and may narrow rows, fields and duration)
+    if (body.modes.some((m) => bulkModes.includes(m))) {
+      sorted.review = [...sorted.auto, ...sorted.review];
+      sorted.auto = [];
+    }
+    plans.push({ dataset, ...sorted, fields: wanted.fields });
   }
   if (errors.length) throw invalid('The request cannot be filed as it stands', errors);
 

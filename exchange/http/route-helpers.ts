@@ -1,3 +1,4 @@
+import { apiSchemas } from '../../contracts/index.ts';
 import type { FastifyRequest } from 'fastify';
 import type { AdminEntry } from '../audit/entries.ts';
 import { principalOf } from '../auth/guard.ts';
@@ -9,6 +10,17 @@ export const problemResponses = {
 } as const;
 
 export const ref = (id: string) => ({ $ref: `${id}#` });
+
+/**
+ * A contract's schema copied in place rather than referenced: fastify matches header names
+ * case-insensitively only in a schema it can see (headers are lower-cased on arrival).
+ */
+export function inline(id: string): Record<string, unknown> {
+  const schema = apiSchemas.find((s) => s.$id === id);
+  if (!schema) throw new Error(`no contract ${id}`);
+  const { $id: _id, title: _title, ...rest } = schema as Record<string, unknown>;
+  return rest;
+}
 
 /** OpenAPI facts of a route: tag, summary, and the bearer requirement. */
 export function describe(tag: string, summary: string, options: { public?: boolean } = {}) {

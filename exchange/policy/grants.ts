@@ -1,4 +1,5 @@
-import { type Db, prepared } from '../db/database.ts';
+import { sql } from 'kysely';
+import { type Db, prepared, type Tx } from '../db/database.ts';
 import type { GrantsTable } from '../db/schema.ts';
 import { BrxError, forbidden } from '../errors.ts';
 
@@ -32,6 +33,21 @@ export function grantsOf(db: Db, systemId: string, datasetId: string): Promise<G
     `select ${grantColumns} from grants where system_id = $1 and dataset_id = $2`,
     [systemId, datasetId],
   );
+}
+
+/**
+ * The grant under which a system receives a dataset's data at all, by any mode that delivers it
+ * (pull, subscribe, file), for acts about data it received (an objection). Read in the caller's
+ * transaction; the refusal is the one of the first mode.
+ */
+export async function receivingGrant(trx: Tx | Db, systemId: string, datasetId: string, now: Date): Promise<GrantRow> {
+  const grants = (await sql<GrantRow>`select ${sql.raw(grantColumns)} from grants where system_id = ${systemId} and dataset_id = ${datasetId}`.execute(trx)).rows;
+  for (const mode of ['subscribe', 'file']) {
+    try {
+      return pickGrant(grants, mode, now);
+    } catch {}
+  }
+  return pickGrant(grants, 'pull', now);
 }
 
 function latestFirst(a: GrantRow, b: GrantRow): number {

@@ -6,7 +6,8 @@ import { canReadAudit, departmentsOf, type Principal } from '../auth/principal.t
 import { dayOf, endOfDay } from '../cases/calendar.ts';
 import { type ContractRow, contractOf, type DatasetRow, findDataset } from '../catalog/store.ts';
 import type { Db } from '../db/database.ts';
-import { BrxError, forbidden, notFound } from '../errors.ts';
+import { BrxError, forbidden, invalid, notFound } from '../errors.ts';
+import { validateIdNumber } from '../../registries/identifiers/id-number.ts';
 import { type GrantRow, grantsOf, pickGrant, RateLimiter } from './grants.ts';
 import { operatorOf } from '../http/route-helpers.ts';
 import { mask, type MaskingRule } from './masking.ts';
@@ -14,9 +15,19 @@ import { project } from './project.ts';
 import { matchesRowFilter } from './row-filter.ts';
 import { subjectKeysOf } from './subjects.ts';
 
-/** How data leaves the exchange; each needs a grant with one of these modes. */
-export type ReadMode = 'pull' | 'export' | 'subscribe';
-const grantModes: Record<ReadMode, string[]> = { pull: ['pull'], export: ['pull', 'file'], subscribe: ['subscribe'] };
+/**
+ * How data, or a fact about data, leaves the exchange, and the grant mode each needs. Copying a
+ * dataset wholesale (an export, a subscription from the beginning) needs `file` (批量下载), a mode
+ * that only a person's decision grants, whatever the fields' sharing type.
+ */
+export type ReadMode = 'pull' | 'export' | 'subscribe' | 'verify';
+const grantModes: Record<ReadMode, string> = { pull: 'pull', export: 'file', subscribe: 'subscribe', verify: 'verify' };
+
+/** The modes that copy a dataset wholesale: never granted without a person's decision. */
+export const bulkModes: readonly string[] = ['file'];
+
+/** Reads for which a system names the official it acts for (X-Operator), when personal data is involved. */
+const operatorModes = new Set<ReadMode>(['pull', 'export', 'verify']);
 
 /**
  * What one caller may see of one dataset, decided once per request. Every read path — keyed
@@ -77,19 +88,29 @@ export class ReadAccess {
    * in China Standard Time) and returns how many may be served; none left is a 429.
    */
   async take(db: Db, wanted: number, now: Date): Promise<number> {
+    const allowed = await this.takeUpTo(db, wanted, now);
+    if (allowed === 0 && wanted > 0) throw this.#quotaSpent(now);
+    return allowed;
+  }
+
+  /** As `take`, but none left is 0 (a subscription's events then wait for the next day). */
+  async takeUpTo(db: Db, wanted: number, now: Date): Promise<number> {
     const limit = this.grant?.records_per_day;
     if (!limit || wanted === 0) return wanted;
     const grantId = this.grant!.id;
     const day = dayOf(now);
-    const allowed = await db.transaction().execute(async (trx) => {
+    return db.transaction().execute(async (trx) => {
       await trx.insertInto('grant_usage').values({ grant_id: grantId, day, records: 0 }).onConflict((oc) => oc.doNothing()).execute();
       const used = await trx.selectFrom('grant_usage').select('records').where('grant_id', '=', grantId).where('day', '=', day).forUpdate().executeTakeFirstOrThrow();
       const n = Math.max(0, Math.min(wanted, limit - used.records));
       if (n > 0) await trx.updateTable('grant_usage').set({ records: used.records + n }).where('grant_id', '=', grantId).where('day', '=', day).execute();
       return n;
     });
-    if (allowed === 0) throw this.#quotaSpent(now);
-    return allowed;
+  }
+
+  /** When a spent daily quota renews: the next midnight in China Standard Time. */
+  quotaRenewsAt(now: Date): Date {
+    return new Date(endOfDay(dayOf(now)).getTime() + 1);
   }
 
   /** A 429 before anything is sent when the daily quota is already used up (streams cannot fail later with a status). */
@@ -102,7 +123,7 @@ export class ReadAccess {
 
   #quotaSpent(now: Date): BrxError {
     return new BrxError('BRX_ERR_THROTTLED', `The grant's quota of ${this.grant?.records_per_day} records a day is used up; it renews at midnight China Standard Time`, {
-      headers: { 'retry-after': String(Math.ceil((endOfDay(dayOf(now)).getTime() + 1 - now.getTime()) / 1000)) },
+      headers: { 'retry-after': String(Math.ceil((this.quotaRenewsAt(now).getTime() - now.getTime()) / 1000)) },
     });
   }
 
@@ -147,7 +168,7 @@ export async function datasetForReading(db: Db, code: string): Promise<{ dataset
  * keyed pull reads them with the record in one round trip).
  */
 export function authorizeRead(app: FastifyInstance, request: FastifyRequest, code: string, mode: ReadMode, grants?: readonly GrantRow[]): Promise<ReadAccess> {
-  return authorize(app, principalOf(request), code, mode, { operator: operatorOf(request), requestId: request.id, grants });
+  return authorize(app, principalOf(request), code, mode, { operator: operatorOf(request), requestId: request.id, grants, requireOperator: true });
 }
 
 /** The same decision without a request: webhook deliveries act for the subscribing system. */
@@ -156,19 +177,22 @@ export async function authorize(
   p: Principal,
   code: string,
   mode: ReadMode,
-  context: { operator?: string | null; requestId?: string; grants?: readonly GrantRow[] | undefined } = {},
+  context: { operator?: string | null; requestId?: string; grants?: readonly GrantRow[] | undefined; requireOperator?: boolean } = {},
 ): Promise<ReadAccess> {
   const { dataset, contract } = await datasetForReading(app.db, code);
   const now = app.clock.now();
   if (p.kind !== 'system') {
-    if (mode !== 'subscribe' && (canReadAudit(p) || departmentsOf(p).includes(dataset.provider_department_id))) {
+    if (mode !== 'subscribe' && mode !== 'verify' && (canReadAudit(p) || departmentsOf(p).includes(dataset.provider_department_id))) {
       return new ReadAccess(p, dataset, contract, null);
     }
     throw forbidden('Only the provider department, auditors, platform admins and systems holding a grant read records');
   }
   let grant: GrantRow;
   try {
-    grant = pickGrantFor(context.grants ?? (await grantsOf(app.db, p.systemId, dataset.id)), mode, now);
+    grant = pickGrant(context.grants ?? (await grantsOf(app.db, p.systemId, dataset.id)), grantModes[mode], now);
+    if (context.requireOperator && operatorModes.has(mode) && grantsPersonalData(grant, contract)) {
+      await requireOperator(app.db, p.departmentId, context.operator ?? null);
+    }
     if (grant.requests_per_minute) limiter.take(grant.id, grant.requests_per_minute, now.getTime());
   } catch (error) {
     await app.audit.record({
@@ -185,14 +209,45 @@ export async function authorize(
   return new ReadAccess(p, dataset, contract, grant);
 }
 
-/** The live grant for any of the mode's grant modes; the refusal names the first (main) one. */
-function pickGrantFor(grants: readonly GrantRow[], mode: ReadMode, now: Date): GrantRow {
-  const [main, ...others] = grantModes[mode];
-  for (const other of others) {
-    try {
-      return pickGrant(grants, other, now);
-    } catch {}
+const personal = new Set(['personal', 'sensitive-personal']);
+
+function grantsPersonalData(grant: GrantRow, contract: ContractRow): boolean {
+  return grant.fields.some((f) => personal.has(contract.fields[f]?.sensitivity ?? 'personal'));
+}
+
+/**
+ * A system reading personal data names the official it reads for (X-Operator): a valid ID number
+ * (GB 11643, check character included), or the username of an active person with a role in the
+ * system's department. The access report shows it to auditors.
+ */
+async function requireOperator(db: Db, departmentId: string, operator: string | null): Promise<void> {
+  const problem = (message: string) =>
+    invalid('Name the official this read is for in the X-Operator header', [{ in: 'headers', pointer: '/x-operator', message }]);
+  if (!operator) throw problem('required for reads of personal data: an ID number, or the username of a person of your department');
+  if (/^\d{17}[\dXx]$/.test(operator)) {
+    if (!validateIdNumber(operator).valid) throw problem('is not a valid ID number (check character)');
+    return;
   }
-  return pickGrant(grants, main!, now);
+  if (!(await isOfficialOf(db, operator, departmentId))) throw problem('is neither a valid ID number nor an active person of your department');
+}
+
+const officials = new Map<string, number>();
+
+/** Officials change rarely and are asked about on every read: a yes is kept for a minute. */
+async function isOfficialOf(db: Db, username: string, departmentId: string): Promise<boolean> {
+  const cacheKey = `${departmentId}:${username}`;
+  if ((officials.get(cacheKey) ?? 0) > Date.now()) return true;
+  const row = await db
+    .selectFrom('users as u')
+    .innerJoin('user_roles as r', 'r.user_id', 'u.id')
+    .select('u.id')
+    .where('u.username', '=', username)
+    .where('u.status', '=', 'active')
+    .where('r.department_id', '=', departmentId)
+    .executeTakeFirst();
+  if (!row) return false;
+  if (officials.size > 10_000) officials.clear();
+  officials.set(cacheKey, Date.now() + 60_000);
+  return true;
 }
 

@@ -5,7 +5,7 @@ import { rule } from '../auth/guard.ts';
 import { cursorSeal } from '../delivery/cursor.ts';
 import { authorizeRead } from '../policy/read-policy.ts';
 import type { Db } from '../db/database.ts';
-import { describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
+import { describe, inline, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
 import { recordItem, recordPage } from './read.ts';
 
 const pageSize = 1000;
@@ -32,6 +32,7 @@ export async function exportRoute(app: FastifyInstance, db: Db) {
       ...describe('records', 'Export every granted record as NDJSON or CSV (streamed; resume with ?after=<cursor of the last line>)'),
       params: ref('CodeParams'),
       querystring: ref('ExportQuery'),
+      headers: inline('OperatorHeaders'),
       response: { '4xx': { $ref: 'Problem#' }, '5xx': problemResponses['5xx'] },
     },
     handler: async (request, reply) => {

@@ -8,7 +8,7 @@ import { cursorSeal } from '../delivery/cursor.ts';
 import { authorizeRead, datasetForReading } from '../policy/read-policy.ts';
 import type { Db } from '../db/database.ts';
 import { invalid, notFound } from '../errors.ts';
-import { describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
+import { describe, inline, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
 import { exportRoute } from './export.ts';
 import { currentVersion, grantsAndRecord, recordItem, recordPage, versionAsOf } from './read.ts';
 
@@ -26,6 +26,7 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
       ...describe('records', 'One record by key; ?asOf= for how it stood then, ?provenance=true for where each field came from'),
       params: ref('RecordParams'),
       querystring: ref('RecordQuery'),
+      headers: inline('OperatorHeaders'),
       response: { 200: ref('RecordView'), ...problemResponses },
     },
     handler: async (request): Promise<RecordView> => {
@@ -37,8 +38,11 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
       const fetched = p.kind === 'system' && !asOf ? await grantsAndRecord(db, p.systemId, dataset.id, key) : null;
       const access = await authorizeRead(app, request, dataset.code, 'pull', fetched?.grants);
       const version = fetched ? fetched.version : asOf ? await versionAsOf(db, dataset.id, key, new Date(asOf)) : await currentVersion(db, dataset.id, key);
-      // a record outside the grant's rows is answered like one that does not exist
-      const visible = version && (version.deleted || access.inScope(version.data)) ? version : null;
+      // For a consumer, a record outside the grant's rows, a deleted one and one that never
+      // existed are the same answer (404, same words): nothing about a key leaks from what is
+      // withheld. The access entry keeps what really happened, for auditors.
+      const why = !version ? 'absent' : access.grant && version.deleted ? 'deleted' : !version.deleted && !access.inScope(version.data) ? 'out-of-scope' : null;
+      const visible = why ? null : version;
       if (visible && !visible.deleted) await access.take(db, 1, app.clock.now());
       await app.audit.record(
         access.entry({
@@ -47,7 +51,7 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
           subjectKeys: visible ? access.subjectKeys([visible]) : [key],
           recordCount: visible ? 1 : 0,
           operator: operatorOf(request),
-          query: asOf ? { asOf } : null,
+          query: { ...(asOf ? { asOf } : {}), ...(why ? { reason: why } : {}) },
           requestId: request.id,
         }),
       );
@@ -74,6 +78,7 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
       ...describe('records', 'Look records up by searchable fields (?name=…), a page at a time; pass next as ?cursor='),
       params: ref('CodeParams'),
       querystring: ref('RecordSearchQuery'),
+      headers: inline('OperatorHeaders'),
       response: { 200: ref('RecordPage'), ...problemResponses },
     },
     handler: async (request): Promise<RecordPage> => {

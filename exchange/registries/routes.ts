@@ -56,8 +56,8 @@ export async function registryRoutes(app: FastifyInstance, { db }: { db: Db }) {
       response: { 201: ref('Registry'), ...problemResponses },
     },
     handler: async (request, reply) => {
-      const { kind, providerDepartmentId } = request.body;
-      await db.transaction().execute((trx) => createRegistry(trx, kind, providerDepartmentId, actorOf(request)));
+      const { kind, providerDepartmentId, ...terms } = request.body;
+      await db.transaction().execute((trx) => createRegistry(trx, kind, providerDepartmentId, terms, actorOf(request)));
       return reply.status(201).send(await present(db, kind));
     },
   });
@@ -106,7 +106,7 @@ export async function registryRoutes(app: FastifyInstance, { db }: { db: Db }) {
   });
 
   app.get<{ Querystring: QualityQuery }>('/v1/quality/issues', {
-    config: { access: rule('people of a department, auditors and platform admins', (p) => p.kind === 'user') },
+    config: { access: rule('people of a department, auditors and platform admins', (p) => p.kind === 'user' && (canReadAudit(p) || departmentsOf(p).length > 0)) },
     schema: {
       ...describe('registries', 'Data-quality issues (conflicting sources, dangling links) per dataset and department'),
       querystring: ref('QualityQuery'),
@@ -130,6 +130,16 @@ export async function registryRoutes(app: FastifyInstance, { db }: { db: Db }) {
         createdAt: r.created_at.toISOString(),
         resolvedAt: r.resolved_at?.toISOString() ?? null,
       }));
+      // the issues name people and companies and show each source's values: an audited read
+      await app.audit.record({
+        actor: p,
+        mode: 'quality',
+        outcome: 'ok',
+        subjectKeys: [...new Set(rows.map((r) => r.key))],
+        recordCount: rows.length,
+        query: { ...q, ...(department ? { department } : {}) },
+        requestId: request.id,
+      });
       return { items, nextCursor: rows.length === limit ? rows[rows.length - 1]!.id : null };
     },
   });

@@ -42,12 +42,27 @@ export async function registryIdentity(db: Db, kind: RegistryKind): Promise<{ id
  * Creates a base registry: a published dataset of class base with the registry's built-in
  * contract, run by `providerDepartmentId` (typically the data-administration bureau).
  */
-export async function createRegistry(trx: Tx, kind: RegistryKind, providerDepartmentId: string, actor: Actor): Promise<string> {
+/** What the registry's owner states at creation: brx assumes no sharing type and no contacts. */
+export interface RegistryTerms {
+  readonly sharingType: 'unconditional' | 'conditional';
+  readonly sharingConditions?: string;
+  readonly contacts: { readonly primary: string; readonly backup?: string | null };
+}
+
+export async function createRegistry(trx: Tx, kind: RegistryKind, providerDepartmentId: string, terms: RegistryTerms, actor: Actor): Promise<string> {
   if (await findRegistry(trx, kind)) throw conflict(`The ${kind} registry exists already`);
   const { contract, catalog } = registryDefinitions[kind];
   const code = await draftDataset(
     trx,
-    { ...catalog, providerDepartmentId, keyField: contract.keyField, contract: { schema: contract.schema, fields: contract.fields } as DatasetCreate['contract'] },
+    {
+      ...catalog,
+      sharingType: terms.sharingType,
+      ...(terms.sharingConditions ? { sharingConditions: terms.sharingConditions } : {}),
+      contacts: { primary: terms.contacts.primary, backup: terms.contacts.backup ?? null },
+      providerDepartmentId,
+      keyField: contract.keyField,
+      contract: { schema: contract.schema, fields: contract.fields } as DatasetCreate['contract'],
+    },
     actor,
   );
   await trx.updateTable('datasets').set({ registry: kind }).where('code', '=', code).execute();

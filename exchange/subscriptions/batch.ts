@@ -14,19 +14,25 @@ export interface Batch {
   readonly subjectKeys: string[];
   /** the position moved (events were scanned, even if none was within the grant's rows) */
   readonly moved: boolean;
+  /** the grant's records a day are spent: the rest waits until then (nothing is dropped) */
+  readonly quotaRenewsAt?: Date;
 }
 
 /**
  * The next events of a subscription after its committed position, as its grant shows them. While
  * a snapshot is delivered: current records last changed at or before the snapshot's offset, in
  * key order, then the marker. Then: changes in offset order; events outside the grant's rows are
- * skipped but still move the position, so they are never scanned twice.
+ * skipped but still move the position, so they are never scanned twice. The grant's records a
+ * day count every record delivered: past it, the batch stops before the first record it may not
+ * carry and that record waits for the next day.
  */
-export async function nextBatch(db: Db, events: EventLog, seal: CursorSeal, access: ReadAccess, sub: SubscriptionRow, limit: number, from = sub.cursor): Promise<Batch> {
+export async function nextBatch(db: Db, events: EventLog, seal: CursorSeal, access: ReadAccess, sub: SubscriptionRow, limit: number, now: Date, from = sub.cursor): Promise<Batch> {
   const dataset = access.dataset.code;
   if (inSnapshot(sub)) {
     const head = sub.snapshot_head!;
-    const page = await recordPage(db, access, { after: sub.snapshot_after ?? undefined, limit, atMostOffset: head });
+    const found = await recordPage(db, access, { after: sub.snapshot_after ?? undefined, limit, atMostOffset: head });
+    const allowed = await access.takeUpTo(db, found.length, now);
+    const page = found.slice(0, allowed);
     const out: SubscriptionEvent[] = page.map((r) => ({
       type: 'snapshot',
       offset: r.offset,
@@ -38,22 +44,36 @@ export async function nextBatch(db: Db, events: EventLog, seal: CursorSeal, acce
       dispute: r.dispute ?? null,
       sourceTime: r.source_time.toISOString(),
     }));
-    const done = page.length < limit;
+    const done = found.length < limit && allowed === found.length;
     if (done) out.push({ type: 'marker', offset: head, dataset });
+    const last = page[page.length - 1];
     return {
       events: out,
-      next: done ? { offset: head } : { cursor: seal.seal(page[page.length - 1]!.key) },
+      next: done ? { offset: head } : { cursor: seal.seal(last ? last.key : (sub.snapshot_after ?? '')) },
       subjectKeys: access.subjectKeys(page),
-      moved: true,
+      moved: out.length > 0,
+      ...(allowed < found.length ? { quotaRenewsAt: access.quotaRenewsAt(now) } : {}),
     };
   }
   const stored = await events.read(sub.dataset_id, from, limit);
   const shown = await withinRows(db, access, stored);
+  // deletions carry no record and cost nothing; every delivered record counts
+  const records = shown.filter((e) => e.op === 'upsert').length;
+  const allowed = await access.takeUpTo(db, records, now);
+  let cut = shown.length;
+  if (allowed < records) {
+    let seen = 0;
+    cut = shown.findIndex((e) => e.op === 'upsert' && ++seen > allowed);
+  }
+  const delivered = shown.slice(0, cut);
+  // the position stops just before the first event that waits; all of it when none waits
+  const nextOffset = cut < shown.length ? shown[cut]!.offset - 1 : stored.length ? stored[stored.length - 1]!.offset : from;
   return {
-    events: shown.map((e) => changeEvent(access, e)),
-    next: { offset: stored.length ? stored[stored.length - 1]!.offset : from },
-    subjectKeys: access.subjectKeys(shown.map((e) => ({ key: e.key, data: e.data as Record<string, unknown> | null }))),
-    moved: stored.length > 0,
+    events: delivered.map((e) => changeEvent(access, e)),
+    next: { offset: nextOffset },
+    subjectKeys: access.subjectKeys(delivered.map((e) => ({ key: e.key, data: e.data as Record<string, unknown> | null }))),
+    moved: nextOffset > from,
+    ...(cut < shown.length ? { quotaRenewsAt: access.quotaRenewsAt(now) } : {}),
   };
 }
 
@@ -78,28 +98,36 @@ export function changeEvent(access: ReadAccess, e: StoredEvent): SubscriptionEve
 }
 
 /**
- * Events within the grant's rows. A delete carries no record, so it is judged by the version it
- * removes: a consumer hears of the deletion of a record it could see, and of no other.
+ * Events as a consumer with row scope sees them. Out of scope ≡ deleted: a change that moves a
+ * record out of the grant's rows reaches the consumer as a deletion, a deletion reaches it only
+ * when the consumer could see the version it removes, and changes of other rows not at all. Each
+ * event is judged against the key's version just before it: one query per batch for the
+ * versions before the batch, then the batch itself in order.
  */
 async function withinRows(db: Db, access: ReadAccess, stored: StoredEvent[]): Promise<StoredEvent[]> {
-  if (!access.rowFilter) return stored;
+  if (!access.rowFilter || stored.length === 0) return stored;
+  const needBefore = [...new Set(stored.filter((e) => e.op === 'delete' || !access.inScope(e.data as Record<string, unknown>)).map((e) => e.key))];
+  const visibleBefore = new Map<string, boolean>();
+  if (needBefore.length) {
+    const rows = await db
+      .selectFrom('events')
+      .select(['key', 'data'])
+      .distinctOn('key')
+      .where('dataset_id', '=', stored[0]!.datasetId)
+      .where('key', 'in', needBefore)
+      .where('offset', '<', stored[0]!.offset)
+      .orderBy('key')
+      .orderBy('offset', 'desc')
+      .execute();
+    for (const r of rows) visibleBefore.set(r.key, r.data !== null && access.inScope(r.data as Record<string, unknown>));
+  }
   const out: StoredEvent[] = [];
   for (const e of stored) {
-    if (e.op === 'upsert') {
-      if (access.inScope(e.data as Record<string, unknown>)) out.push(e);
-      continue;
-    }
-    const before = await db
-      .selectFrom('events')
-      .select('data')
-      .where('dataset_id', '=', e.datasetId)
-      .where('key', '=', e.key)
-      .where('offset', '<', e.offset)
-      .where('op', '=', 'upsert')
-      .orderBy('offset', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (before && access.inScope(before.data as Record<string, unknown>)) out.push(e);
+    const wasVisible = visibleBefore.get(e.key) ?? false;
+    const isVisible = e.op === 'upsert' && access.inScope(e.data as Record<string, unknown>);
+    if (isVisible) out.push(e);
+    else if (wasVisible) out.push({ ...e, op: 'delete', data: null });
+    visibleBefore.set(e.key, isVisible);
   }
   return out;
 }

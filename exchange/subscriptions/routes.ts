@@ -5,7 +5,7 @@ import { principalOf, rule } from '../auth/guard.ts';
 import { canReadAudit, type Principal } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import { cursorSeal } from '../delivery/cursor.ts';
-import { authorizeRead } from '../policy/read-policy.ts';
+import { authorize, authorizeRead } from '../policy/read-policy.ts';
 import { conflict, invalid } from '../errors.ts';
 import { actorOf, describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
 import { nextBatch } from './batch.ts';
@@ -45,6 +45,8 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
         ]);
       }
       const start = b.start ?? 'now';
+      // a snapshot copies the dataset wholesale: that takes the bulk (file) mode, a person's decision
+      if (start === 'beginning') await authorize(app, system, b.dataset, 'export', { requestId: request.id });
       if ((start === 'offset') !== (b.offset !== undefined)) {
         throw invalid('offset goes with start=offset, and only there', [{ in: 'body', pointer: '/offset', message: 'give an offset with start=offset' }]);
       }
@@ -120,8 +122,9 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
       const stop = new AbortController();
       reply.raw.on('close', () => stop.abort());
       let from = sub.cursor;
-      let batch = await nextBatch(db, app.events, seal, access, sub, limit, from);
-      for (let skipped = 0; batch.events.length === 0 && !stop.signal.aborted; ) {
+      let batch = await nextBatch(db, app.events, seal, access, sub, limit, now(), from);
+      // a spent daily quota is answered at once: waiting would not bring anything before midnight
+      for (let skipped = 0; batch.events.length === 0 && !batch.quotaRenewsAt && !stop.signal.aborted; ) {
         if (batch.moved) {
           if (++skipped >= maxSkippedPages) break;
         } else {
@@ -129,7 +132,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
           if (left <= 0 || !(await app.events.wait(sub.dataset_id, from, left, stop.signal))) break;
         }
         from = (batch.next.offset ?? from) as number;
-        batch = await nextBatch(db, app.events, seal, access, sub, limit, from);
+        batch = await nextBatch(db, app.events, seal, access, sub, limit, now(), from);
       }
       if (batch.events.length) {
         await app.audit.record(
@@ -144,7 +147,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
           }),
         );
       }
-      return { subscription: sub.id, events: batch.events, next: batch.next };
+      return { subscription: sub.id, events: batch.events, next: batch.next, ...(batch.quotaRenewsAt ? { quotaRenewsAt: batch.quotaRenewsAt.toISOString() } : {}) };
     },
   });
 

@@ -6,6 +6,8 @@ import { conflict, notFound } from '../errors.ts';
 import type { CursorSeal } from '../delivery/cursor.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { Selectable } from 'kysely';
+import { dayOf, endOfDay } from '../cases/calendar.ts';
+import { type GrantRow, grantsOf, pickGrant } from '../policy/grants.ts';
 
 export type SubscriptionRow = Selectable<SubscriptionsTable> & { dataset_code: string };
 
@@ -93,6 +95,22 @@ export async function presentSubscription(db: Db, events: EventLog, sub: Subscri
     failingSince: iso(sub.failing_since),
     attempts: sub.attempts,
     nextAttemptAt: iso(sub.next_attempt_at),
+    quota: await quotaOf(db, sub, now),
     createdAt: sub.created_at.toISOString(),
   };
+}
+
+/** The daily quota of the grant the read policy applies to this subscription, and today's use. */
+async function quotaOf(db: Db, sub: SubscriptionRow, now: Date): Promise<Subscription['quota']> {
+  let grant: GrantRow;
+  try {
+    grant = pickGrant(await grantsOf(db, sub.system_id, sub.dataset_id), 'subscribe', now);
+  } catch {
+    return null;
+  }
+  if (!grant.records_per_day) return null;
+  const day = dayOf(now);
+  const used = (await db.selectFrom('grant_usage').select('records').where('grant_id', '=', grant.id).where('day', '=', day).executeTakeFirst())?.records ?? 0;
+  const spent = used >= grant.records_per_day;
+  return { recordsPerDay: grant.records_per_day, usedToday: used, waitingUntil: spent ? new Date(endOfDay(day).getTime() + 1).toISOString() : null };
 }

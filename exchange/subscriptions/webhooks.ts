@@ -64,9 +64,11 @@ async function deliverOne(app: FastifyInstance, sub: SubscriptionRow, now: Date,
     return false;
   }
   const seal = await cursorSeal(db);
-  const batch = await nextBatch(db, app.events, seal, access, sub, batchSize);
+  const batch = await nextBatch(db, app.events, seal, access, sub, batchSize, now);
   if (batch.events.length === 0) {
     if (batch.moved) await commitPosition(db, app.events, seal, sub, batch.next, now);
+    // the grant's records a day are spent: the events wait for the day's renewal, not a retry
+    if (batch.quotaRenewsAt) await db.updateTable('subscriptions').set({ next_attempt_at: batch.quotaRenewsAt }).where('id', '=', sub.id).execute();
     return false;
   }
   const body = JSON.stringify({ subscription: sub.id, events: batch.events, next: batch.next });

@@ -1,61 +1,52 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { VerifyCertificate, VerifyLegalPerson, VerifyPerson } from '../../contracts/generated/api.ts';
 import { principalOf, rule } from '../auth/guard.ts';
-import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
-import { invalid } from '../errors.ts';
-import { type GrantRow, pickGrant, RateLimiter } from '../policy/grants.ts';
-import { describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
+import { forbidden, invalid } from '../errors.ts';
+import { describe, inline, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
+import { RateLimiter } from '../policy/grants.ts';
+import { authorizeRead } from '../policy/read-policy.ts';
 import { registryIdentity } from '../registries/setup.ts';
 import { lookupKey } from '../../registries/identifiers/formats.ts';
-import { grantsWithRecord, verifyCertificateStanding, verifyLegalPerson, verifyPerson, type VerifyKind } from './verify.ts';
+import { grantsWithRecord, uncoveredQuestions, verifyCertificateStanding, verifyLegalPerson, verifyPerson, type VerifyKind } from './verify.ts';
 
 const systems = rule('consuming systems holding a verify grant', (p) => p.kind === 'system');
 
 /**
- * 核验: yes/no answers against the registries that reveal no data. Each needs the calling
- * system's live grant with the verify mode on that registry, is rate limited per system, and is
- * written to the access log like any read — including the key asked about, so the person or
- * company can later see who checked them.
+ * 核验: yes/no answers against the registries that reveal no data. The read policy decides each
+ * (a live verify grant, its rows, the official named in X-Operator when personal data is
+ * involved); only questions the grant's fields cover are answered; each is rate limited per
+ * system and written to the access log like any read — including the key asked about, so the
+ * person or company can later see who checked them.
  */
 export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: Db; config: Config }) {
   const limiter = new RateLimiter(config.verifyPerMinute);
 
   /**
-   * The caller's live verify grant of the registry (a 403 naming the reason is audited as
-   * denied), its rate allowance, and — in the same round trip — the golden record asked about.
+   * The read policy's decision on the registry (a refusal is audited as denied), the questions
+   * checked against the grant's fields, the platform's rate allowance, and — fetched with the
+   * grants in one round trip — the golden record asked about, if it lies within the grant's rows.
    */
-  async function authorise(request: FastifyRequest, kind: VerifyKind, key: string | null) {
-    const system = principalOf(request) as Extract<Principal, { kind: 'system' }>;
+  async function authorise(request: FastifyRequest, kind: VerifyKind, key: string | null, asked: string[]) {
+    const system = principalOf(request);
+    if (system.kind !== 'system') throw forbidden('Only consuming systems verify');
     const registry = await registryIdentity(db, kind);
     const { grants, record } = await grantsWithRecord(db, system.systemId, registry.id, key ?? '');
-    let grant: GrantRow;
-    try {
-      grant = pickGrant(grants, 'verify', app.clock.now());
-    } catch (error) {
-      await app.audit.record({ actor: system, mode: 'verify', outcome: 'denied', dataset: registry.code, subjectKeys: key ? [key] : [], requestId: request.id });
-      throw error;
+    const access = await authorizeRead(app, request, registry.code, 'verify', grants);
+    const beyond = uncoveredQuestions(asked, access.grant!);
+    if (beyond.length) {
+      await app.audit.record(access.entry({ mode: 'verify', outcome: 'denied', subjectKeys: key ? [key] : [], query: { beyondGrant: beyond }, operator: operatorOf(request), requestId: request.id }));
+      throw forbidden(`Your grant does not cover ${beyond.join(', ')}: ask only about granted fields`);
     }
-    limiter.take(system.systemId, grant.requests_per_minute ?? undefined);
-    return { system, registry, grant, record };
+    if (!access.grant!.requests_per_minute) limiter.take(system.systemId);
+    // outside the grant's rows is answered like unknown
+    return { access, record: record && access.inScope(record) ? record : null };
   }
 
   function audit(request: FastifyRequest, a: Awaited<ReturnType<typeof authorise>>, key: string | null, asked: string[]) {
-    return app.audit.record({
-      actor: a.system,
-      mode: 'verify',
-      outcome: 'ok',
-      dataset: a.registry.code,
-      grantId: a.grant.id,
-      purpose: a.grant.purpose,
-      operator: operatorOf(request),
-      subjectKeys: key ? [key] : [],
-      fields: asked,
-      recordCount: key ? 1 : 0,
-      discloseAfter: a.grant.covert_until,
-      requestId: request.id,
-    });
+    const entry = a.access.entry({ mode: 'verify', outcome: 'ok', operator: operatorOf(request), subjectKeys: key ? [key] : [], recordCount: key ? 1 : 0, requestId: request.id });
+    return app.audit.record({ ...entry, fields: asked });
   }
 
   app.post<{ Body: VerifyPerson }>('/v1/verify/person', {
@@ -63,12 +54,14 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
     schema: {
       ...describe('verification', 'Does this ID number belong to this name (and birth date)? Yes/no per field'),
       body: ref('VerifyPerson'),
+      headers: inline('OperatorHeaders'),
       response: { 200: ref('VerifyMatch'), ...problemResponses },
     },
     handler: async (request) => {
       const key = lookupKey('cn-id-number', request.body.idNumber);
-      const a = await authorise(request, 'population', key);
-      const { asked, result } = verifyPerson(a.record, request.body, a.grant);
+      const asked = Object.keys(request.body).filter((k) => k !== 'idNumber');
+      const a = await authorise(request, 'population', key, asked);
+      const result = verifyPerson(a.record, key, request.body, a.access.grant!);
       await audit(request, a, key, asked);
       return result;
     },
@@ -79,12 +72,14 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
     schema: {
       ...describe('verification', 'Do this credit code, name and legal representative belong together? Yes/no per field'),
       body: ref('VerifyLegalPerson'),
+      headers: inline('OperatorHeaders'),
       response: { 200: ref('VerifyMatch'), ...problemResponses },
     },
     handler: async (request) => {
       const key = lookupKey('cn-uscc', request.body.uscc);
-      const a = await authorise(request, 'legal-person', key);
-      const { asked, result } = verifyLegalPerson(a.record, request.body, a.grant);
+      const asked = Object.keys(request.body).filter((k) => k !== 'uscc');
+      const a = await authorise(request, 'legal-person', key, asked);
+      const result = verifyLegalPerson(a.record, request.body, a.access.grant!);
       await audit(request, a, key, asked);
       return result;
     },
@@ -95,6 +90,7 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
     schema: {
       ...describe('verification', 'Is this certificate genuine and in force? By identifier, or by type, number and holder'),
       body: ref('VerifyCertificate'),
+      headers: inline('OperatorHeaders'),
       response: { 200: ref('CertificateVerdict'), ...problemResponses },
     },
     handler: async (request) => {
@@ -102,8 +98,9 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
       if (!q.certificateId && !(q.typeCode && q.number && q.holderId)) {
         throw invalid('Name the certificate', [{ in: 'body', pointer: '/certificateId', message: 'give certificateId, or typeCode, number and holderId' }]);
       }
-      const a = await authorise(request, 'certificate', null);
-      const { key, result } = await verifyCertificateStanding(db, a.registry.id, q, app.clock.now());
+      // a certificate's standing is what the verify grant on the certificate registry covers
+      const a = await authorise(request, 'certificate', null, []);
+      const { key, result } = await verifyCertificateStanding(db, a.access.dataset.id, q, app.clock.now());
       await audit(request, a, key, Object.keys(q));
       return result;
     },

@@ -6,13 +6,15 @@ import type { RegistryKind } from '../../registries/contract.ts';
 import { lookupKey, normalizeIdentifier } from '../../registries/identifiers/formats.ts';
 import { type Db, prepared } from '../db/database.ts';
 import { type GrantRow, grantColumns } from '../policy/grants.ts';
+import { validateIdNumber } from '../../registries/identifiers/id-number.ts';
 
 /** Names are compared as people write them: Unicode-normalised (full-width forms), trimmed. */
 const same = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && a.normalize('NFKC').trim() === b.normalize('NFKC').trim();
 
 /**
  * The system's grants of a registry and the golden record asked about, in one round trip (a
- * prepared statement): the verification hot path.
+ * prepared statement): the verification hot path. The grants go to the read policy, which
+ * decides; nothing here chooses among them.
  */
 export async function grantsWithRecord(db: Db, systemId: string, datasetId: string, key: string) {
   const rows = await prepared<GrantRow & { record: Record<string, unknown> | null }>(
@@ -28,39 +30,65 @@ export async function grantsWithRecord(db: Db, systemId: string, datasetId: stri
 }
 
 /**
- * Yes/no per field asked, nothing more. An unknown subject gets the very answer of a mismatch
- * (every field false, no status); the status is told only on a full match and only when the
- * grant includes the status field.
+ * Which grant field each question needs: a system may only ask about what its grant covers, and a
+ * question beyond it is refused naming the question (a 403), never answered.
  */
-function answer(record: Record<string, unknown> | null, checks: Record<string, [unknown, unknown] | undefined>, grant: GrantRow): VerifyMatch {
+const coveredBy: Record<string, string> = {
+  name: 'name',
+  birthDate: 'birthDate',
+  legalRepresentativeName: 'legalRepresentative',
+  legalRepresentativeIdNumber: 'legalRepresentative',
+};
+
+export function uncoveredQuestions(asked: readonly string[], grant: GrantRow): string[] {
+  return asked.filter((q) => !grant.fields.includes(coveredBy[q] ?? q));
+}
+
+/**
+ * Yes/no per field asked, nothing more, and nothing that tells a registered subject from an
+ * unknown one: an unknown subject (or one outside the grant's rows) answers exactly like a
+ * registered one whose every asked value is wrong. Facts the identifier itself carries are
+ * answered from the identifier for everyone — a person's birth date is encoded in the ID number
+ * (GB 11643), so comparing it with the registry would say "registered" for a right guess of
+ * what the asker already holds. The status is told only on a full match, and only when granted.
+ */
+function answer(
+  record: Record<string, unknown> | null,
+  checks: Record<string, boolean | undefined>,
+  grant: GrantRow,
+): VerifyMatch {
   const fields: Record<string, boolean> = {};
-  for (const [name, pair] of Object.entries(checks)) if (pair) fields[name] = record !== null && same(pair[0], pair[1]);
+  for (const [name, ok] of Object.entries(checks)) if (ok !== undefined) fields[name] = ok;
   const match = record !== null && Object.values(fields).every(Boolean);
   return { match, fields, ...(match && grant.fields.includes('status') && typeof record?.status === 'string' ? { status: record.status } : {}) };
 }
 
-export function verifyPerson(record: Record<string, unknown> | null, q: VerifyPerson, grant: GrantRow) {
-  return {
-    asked: Object.keys(q).filter((k) => k !== 'idNumber'),
-    result: answer(record, { name: [record?.name, q.name], birthDate: q.birthDate === undefined ? undefined : [record?.birthDate, q.birthDate] }, grant),
-  };
+export function verifyPerson(record: Record<string, unknown> | null, idNumber: string, q: VerifyPerson, grant: GrantRow) {
+  const encoded = validateIdNumber(idNumber).facts?.birthDate;
+  return answer(
+    record,
+    {
+      name: record !== null && same(record.name, q.name),
+      birthDate: q.birthDate === undefined ? undefined : encoded !== undefined && q.birthDate === encoded,
+    },
+    grant,
+  );
 }
 
 export function verifyLegalPerson(record: Record<string, unknown> | null, q: VerifyLegalPerson, grant: GrantRow) {
   const representative = record?.legalRepresentative as { name?: string; idNumber?: string } | undefined;
-  const result = answer(
+  return answer(
     record,
     {
-      name: q.name === undefined ? undefined : [record?.name, q.name],
-      legalRepresentativeName: q.legalRepresentativeName === undefined ? undefined : [representative?.name, q.legalRepresentativeName],
+      name: q.name === undefined ? undefined : record !== null && same(record.name, q.name),
+      legalRepresentativeName: q.legalRepresentativeName === undefined ? undefined : same(representative?.name, q.legalRepresentativeName),
       legalRepresentativeIdNumber:
         q.legalRepresentativeIdNumber === undefined
           ? undefined
-          : [representative?.idNumber, lookupKey('cn-id-number', q.legalRepresentativeIdNumber)],
+          : same(representative?.idNumber, lookupKey('cn-id-number', q.legalRepresentativeIdNumber)),
     },
     grant,
   );
-  return { asked: Object.keys(q).filter((k) => k !== 'uscc'), result };
 }
 
 const unknownCertificate: CertificateVerdict = { valid: false, status: null, validTo: null, issuer: null, signatureValid: false };

@@ -36,7 +36,7 @@ export async function bench() {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const sample = Array.from({ length: 1000 }, (_, k) => idOf((k * 7919) % records));
-  const headers = { authorization: `Bearer ${world.systems[0]!.apiKey}`, 'x-operator': '360502198001010011' };
+  const headers = { authorization: `Bearer ${world.systems[0]!.apiKey}`, 'x-operator': '360502198001010015' };
   const pullRequests = sample.map((id) => ({ method: 'GET' as const, path: `/v1/datasets/${world.code}/records/${id}`, headers }));
   const rawRequests = sample.map((id) => ({ method: 'GET' as const, path: `/bench/raw/${id}` }));
   const run = async (label: string, requests: typeof pullRequests | typeof rawRequests, seconds = 8) => {

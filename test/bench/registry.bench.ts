@@ -8,6 +8,7 @@ import { loadConfig } from '../../exchange/config.ts';
 import { createDepartment } from '../../exchange/identity/departments.ts';
 import { createNode, createSystem } from '../../exchange/identity/machines.ts';
 import { ingestBatch } from '../../exchange/ingest/ingest.ts';
+import { createUser } from '../../exchange/identity/users.ts';
 import { createRegistry, setAuthority, setSource } from '../../exchange/registries/setup.ts';
 import { buildApp } from '../../exchange/server.ts';
 import { composeIdNumber } from '../../registries/identifiers/id-number.ts';
@@ -48,7 +49,8 @@ export async function bench() {
     const police = await createDepartment(trx, organ(2, '新余市公安局'), actor);
     const civil = await createDepartment(trx, organ(3, '新余市民政局'), actor);
     const health = await createDepartment(trx, organ(4, '新余市卫生健康委员会'), actor);
-    const code = await createRegistry(trx, 'population', bureau.id, actor);
+    const { user: officer } = await createUser(trx, { username: 'bench-registry-officer', displayName: '基础库管理员', roles: [{ role: 'approver', departmentId: bureau.id }] }, actor);
+    const code = await createRegistry(trx, 'population', bureau.id, { sharingType: 'unconditional', contacts: { primary: officer.id } }, actor);
     await setSource(trx, 'population', police.id, ['*'], actor);
     await setSource(trx, 'population', civil.id, ['idNumber', 'maritalStatus', 'status', 'statusDate'], actor);
     await setSource(trx, 'population', health.id, ['idNumber', 'status', 'statusDate', 'residenceAddress'], actor);

@@ -15,7 +15,7 @@ let brx: Served;
 let demo: DemoCredentials;
 
 const person = (i: number) => ({ op: 'upsert', key: idOf(i), data: personOf(i), sourceTime: new Date().toISOString() });
-const read = (i: number) => fetch(`${brx.url}/v1/datasets/${demo.dataset}/records/${idOf(i)}`, { headers: { authorization: `Bearer ${demo.system.apiKey}` } });
+const read = (i: number) => fetch(`${brx.url}/v1/datasets/${demo.dataset}/records/${idOf(i)}`, { headers: { authorization: `Bearer ${demo.system.apiKey}`, 'x-operator': '360502198001010015' } });
 
 async function statusOf(url: string): Promise<number> {
   const res = await fetch(url);

@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import type { NodeCreated, SystemCreated } from '../../contracts/generated/api.ts';
 import { ManualClock } from '../../exchange/clock.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
-import { buildDepartment, buildNode, buildSystem, buildUser, startTestApp, type TestApp } from '../support/app.ts';
+import { buildDepartment, buildNode, buildSystem, buildUser, officer, startTestApp, type TestApp } from '../support/app.ts';
 import { buildDataset, licence, sendBatch, upsert } from '../support/catalog.ts';
 import { grant } from '../support/registries.ts';
 import type { KeyObject } from 'node:crypto';
@@ -137,7 +137,7 @@ describe('a search', () => {
 
 describe('an export (部门批量下载)', () => {
   it('streams the granted rows as NDJSON and resumes after a cursor', async () => {
-    const c = await consumer({ row_filter: { field: 'uscc', in: [yushui[0]!.uscc, yushui[1]!.uscc, fenyi[0]!.uscc] }, masked_fields: ['legalRepresentative'] });
+    const c = await consumer({ modes: ['pull', 'file'], row_filter: { field: 'uscc', in: [yushui[0]!.uscc, yushui[1]!.uscc, fenyi[0]!.uscc] }, masked_fields: ['legalRepresentative'] });
     const res = await get(c.apiKey, `/v1/datasets/${code}/export`);
     assert.equal(res.statusCode, 200, res.body);
     assert.match(String(res.headers['content-type']), /application\/x-ndjson/);
@@ -152,7 +152,7 @@ describe('an export (部门批量下载)', () => {
   });
 
   it('gives spreadsheet users CSV with a byte order mark', async () => {
-    const c = await consumer({ row_filter: { field: 'uscc', in: [nanchang[0]!.uscc] } });
+    const c = await consumer({ modes: ['pull', 'file'], row_filter: { field: 'uscc', in: [nanchang[0]!.uscc] } });
     const res = await get(c.apiKey, `/v1/datasets/${code}/export?format=csv&bom=true`);
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers['content-disposition']), /\.csv"/);
@@ -217,7 +217,7 @@ describe('the access report (数据使用记录)', () => {
     const subject = fenyi[0]!.uscc;
     const open = await consumer({ purpose: '工程建设项目审批' });
     const covert = await consumer({ purpose: '案件侦查', covert_until: new Date('2027-06-01T00:00:00Z') });
-    await get(open.apiKey, `/v1/datasets/${code}/records/${subject}`, { 'x-operator': '360502198001010013' });
+    await get(open.apiKey, `/v1/datasets/${code}/records/${subject}`, { 'x-operator': officer });
     await get(open.apiKey, `/v1/datasets/${code}/records/${yushui[0]!.uscc}`);
     await get(covert.apiKey, `/v1/datasets/${code}/records/${subject}`);
 
@@ -239,7 +239,7 @@ describe('the access report (数据使用记录)', () => {
     const all = full.json().items.filter((i: { system: string }) => [open.system.name, covert.system.name].includes(i.system));
     assert.deepEqual(all.map((i: { system: string }) => i.system), [covert.system.name, open.system.name]);
     assert.equal(all[0].covertUntil, '2027-06-01T00:00:00.000Z');
-    assert.equal(all[1].operator, '360502198001010013');
+    assert.equal(all[1].operator, officer);
 
     clock.set(new Date('2027-06-02T00:00:00Z'));
     try {

@@ -6,7 +6,7 @@ import { signCertificate } from '../../registries/certificate/signature.ts';
 import { composeIdNumber } from '../../registries/identifiers/id-number.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
 import { ManualClock } from '../../exchange/clock.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { officer, startTestApp, type TestApp } from '../support/app.ts';
 import { sendBatch } from '../support/catalog.ts';
 import { buildRegistryWorld, buildSystem, certificate, contribute, grant, type RegistryWorld } from '../support/registries.ts';
 
@@ -181,7 +181,7 @@ describe('verification (核验)', () => {
     const id = person();
     await contribute(t, w.nodes.police, w.codes.population, [{ key: id, data: { idNumber: id, name: '郑十', birthDate: '1990-03-07', status: 'living' }, at: '2026-01-01T00:00:00Z' }]);
     const plain = await buildSystem(t, w.civil.id);
-    await grant(t, plain.system.id, w.ids.population);
+    await grant(t, plain.system.id, w.ids.population, { fields: ['idNumber', 'name', 'birthDate'] });
     const withStatus = await buildSystem(t, w.civil.id);
     await grant(t, withStatus.system.id, w.ids.population, { fields: ['idNumber', 'name', 'status'] });
     const verify = (key: string, body: object) => t.call(key, { method: 'POST', url: '/v1/verify/person', payload: body });
@@ -195,6 +195,35 @@ describe('verification (核验)', () => {
     assert.deepEqual(unknownA.json(), { match: false, fields: { name: false } });
     assert.deepEqual((await verify(withStatus.apiKey, { idNumber: id, name: '郑十' })).json(), { match: true, fields: { name: true }, status: 'living' });
     assert.equal((await verify(plain.apiKey, { idNumber: id.toLowerCase(), name: '郑十' })).json().match, true);
+    const beyond = await verify(withStatus.apiKey, { idNumber: id, name: '郑十', birthDate: '1990-03-07' });
+    assert.equal(beyond.statusCode, 403, 'a question beyond the grant is refused, not answered');
+    assert.match(beyond.json().detail, /does not cover birthDate/);
+  });
+
+  it('regression: nothing tells a registered person from an unknown one — every combination of right and wrong answers alike for an unknown ID and a wrong guess', async () => {
+    const registered = person();
+    const unknown = person(); // valid, same birth date encoded, never contributed
+    await contribute(t, w.nodes.police, w.codes.population, [{ key: registered, data: { idNumber: registered, name: '王登记', birthDate: '1990-03-07', status: 'living' }, at: '2026-01-01T00:00:00Z' }]);
+    const s = await buildSystem(t, w.civil.id);
+    await grant(t, s.system.id, w.ids.population, { fields: ['idNumber', 'name', 'birthDate', 'status'] });
+    const ask = async (body: object) => {
+      const res = await t.call(s.apiKey, { method: 'POST', url: '/v1/verify/person', payload: body });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.body;
+    };
+    // the birth date the ID numbers carry, another date, or none asked
+    for (const birthDate of ['1990-03-07', '1991-01-01', undefined]) {
+      const wrongGuess = await ask({ idNumber: registered, name: '李猜错', birthDate });
+      for (const name of ['王登记', '李猜错']) {
+        assert.equal(await ask({ idNumber: unknown, name, birthDate }), wrongGuess, `unknown subject, name ${name}, birth date ${birthDate}`);
+      }
+    }
+    assert.equal(await ask({ idNumber: registered, name: '王登记', birthDate: '1990-03-07' }), JSON.stringify({ match: true, fields: { name: true, birthDate: true }, status: 'living' }));
+    // the grant's rows: a subject outside them is unknown too
+    const county = await buildSystem(t, w.civil.id);
+    await grant(t, county.system.id, w.ids.population, { fields: ['idNumber', 'name'], row_filter: { field: 'idNumber', prefix: '360521' } });
+    const outside = await t.call(county.apiKey, { method: 'POST', url: '/v1/verify/person', payload: { idNumber: registered, name: '王登记' } });
+    assert.deepEqual(outside.json(), { match: false, fields: { name: false } });
   });
 
   it('needs a live verify grant: none, revoked (with the reason) or expired is 403', async () => {
@@ -222,15 +251,15 @@ describe('verification (核验)', () => {
     const s = await buildSystem(t, w.civil.id);
     await grant(t, s.system.id, w.ids.population, { requests_per_minute: 2 });
     const id = person();
-    const call = () => t.call(s.apiKey, { method: 'POST', url: '/v1/verify/person', payload: { idNumber: id, name: '钱' }, headers: { 'x-operator': '360502198001010011' } });
+    const call = () => t.call(s.apiKey, { method: 'POST', url: '/v1/verify/person', payload: { idNumber: id, name: '钱' }, headers: { 'x-operator': officer } });
     assert.equal((await call()).statusCode, 200);
     assert.equal((await call()).statusCode, 200);
     const third = await call();
     assert.equal(third.statusCode, 429);
     assert.ok(Number(third.headers['retry-after']) > 0);
-    const log = await t.database.db.selectFrom('audit_access').selectAll().where('system_id', '=', s.system.id).execute();
-    assert.equal(log.length, 2);
-    assert.deepEqual([log[0]!.mode, log[0]!.subject_keys, log[0]!.fields, log[0]!.operator, log[0]!.purpose], ['verify', [id], ['name'], '360502198001010011', '政务服务身份核验']);
+    const log = await t.database.db.selectFrom('audit_access').selectAll().where('system_id', '=', s.system.id).orderBy('seq').execute();
+    assert.deepEqual(log.map((e) => e.outcome), ['ok', 'ok', 'denied'], 'the throttled check is logged as refused');
+    assert.deepEqual([log[0]!.mode, log[0]!.subject_keys, log[0]!.fields, log[0]!.operator, log[0]!.purpose], ['verify', [id], ['name'], officer, '政务服务身份核验']);
   });
 
   it('checks a legal person field by field', async () => {
@@ -243,14 +272,17 @@ describe('verification (核验)', () => {
     assert.deepEqual(await issues(uscc), [], 'the representative exists: no dangling link');
     const s = await buildSystem(t, w.civil.id);
     await grant(t, s.system.id, w.ids['legal-person'], { fields: ['uscc', 'name', 'status'] });
-    const res = await t.call(s.apiKey, {
-      method: 'POST',
-      url: '/v1/verify/legal-person',
-      payload: { uscc, name: '新余市核验测试有限公司', legalRepresentativeName: '冯二', legalRepresentativeIdNumber: rep },
-    });
-    assert.deepEqual(res.json(), { match: false, fields: { name: true, legalRepresentativeName: false, legalRepresentativeIdNumber: true } });
+    const question = { uscc, name: '新余市核验测试有限公司', legalRepresentativeName: '冯二', legalRepresentativeIdNumber: rep };
+    // regression: a grant of [uscc, name, status] had the representative's ID number compared
+    const beyond = await t.call(s.apiKey, { method: 'POST', url: '/v1/verify/legal-person', payload: question });
+    assert.equal(beyond.statusCode, 403);
+    assert.match(beyond.json().detail, /does not cover legalRepresentativeName, legalRepresentativeIdNumber/);
     const ok = await t.call(s.apiKey, { method: 'POST', url: '/v1/verify/legal-person', payload: { uscc, name: '新余市核验测试有限公司' } });
     assert.deepEqual(ok.json(), { match: true, fields: { name: true }, status: 'active' });
+    const withRepresentative = await buildSystem(t, w.civil.id);
+    await grant(t, withRepresentative.system.id, w.ids['legal-person'], { fields: ['uscc', 'name', 'legalRepresentative'] });
+    const res = await t.call(withRepresentative.apiKey, { method: 'POST', url: '/v1/verify/legal-person', payload: question });
+    assert.deepEqual(res.json(), { match: false, fields: { name: true, legalRepresentativeName: false, legalRepresentativeIdNumber: true } });
   });
 });
 
@@ -264,12 +296,12 @@ describe('reading a record through a pull grant', () => {
     const denied = await t.call(s.apiKey, { method: 'GET', url: `/v1/datasets/${w.codes.population}/records/${id}` });
     assert.equal(denied.statusCode, 403);
     await grant(t, s.system.id, w.ids.population, { modes: ['pull'], fields: ['idNumber', 'name', 'householdAddress'], masked_fields: ['idNumber', 'householdAddress'] });
-    const res = await t.call(s.apiKey, { method: 'GET', url: `/v1/datasets/${w.codes.population}/records/${id}?provenance=true`, headers: { 'x-operator': '360502198001010011' } });
+    const res = await t.call(s.apiKey, { method: 'GET', url: `/v1/datasets/${w.codes.population}/records/${id}?provenance=true`, headers: { 'x-operator': officer } });
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(res.json().data, { idNumber: `${id.slice(0, 6)}********${id.slice(-4)}`, name: '陈一', householdAddress: '江西省新余市渝水区' });
     assert.deepEqual(Object.keys(res.json().provenance).sort(), ['householdAddress', 'idNumber', 'name'], 'no provenance of fields not granted');
     const [refusal, entry] = await t.database.db.selectFrom('audit_access').selectAll().where('system_id', '=', s.system.id).where('mode', '=', 'pull').orderBy('seq').execute();
     assert.equal(refusal!.outcome, 'denied', 'the refused read is logged too');
-    assert.deepEqual([entry!.subject_keys, entry!.fields.sort(), entry!.operator], [[id], ['householdAddress', 'idNumber', 'name'], '360502198001010011']);
+    assert.deepEqual([entry!.subject_keys, entry!.fields.sort(), entry!.operator], [[id], ['householdAddress', 'idNumber', 'name'], officer]);
   });
 });

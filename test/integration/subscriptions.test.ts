@@ -65,7 +65,8 @@ describe('a pull subscription', () => {
   it('from the beginning delivers a snapshot, its marker, then the changes, each until acknowledged', async () => {
     const firms = [licence(), licence(), licence()];
     const d = await dataset(firms);
-    const s = await subscriber(d.id);
+    // a snapshot copies the dataset: the grant carries the bulk (file) mode
+    const s = await subscriber(d.id, { modes: ['subscribe', 'file'] });
     const sub = await subscribe(s, { dataset: d.code, delivery: 'pull', start: 'beginning' });
 
     const first = await poll(s, sub.id, 'limit=2');

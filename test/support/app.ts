@@ -10,6 +10,9 @@ import { createTestDatabase, onFileEnd, type TestDatabase } from './database.ts'
 
 export const adminPassword = 'admin-password-for-tests';
 
+/** The official (X-Operator) on whose behalf the tests' consuming systems read: a valid ID number. */
+export const officer = '360502198001010015';
+
 export interface TestApp {
   readonly app: FastifyInstance;
   readonly database: TestDatabase;
@@ -47,11 +50,13 @@ export async function startTestApp(
   currentClock = clock;
   const app = await buildApp({ config, db: database.db, logger: false, clock });
   onFileEnd(() => app.close());
-  const call = (token: string | null, options: InjectOptions) =>
-    app.inject({
-      ...options,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(options.headers ?? {}) },
-    });
+  const call = (token: string | null, options: InjectOptions) => {
+    const given = (options.headers ?? {}) as Record<string, string | undefined>;
+    // a consuming system names the official it reads for; a test that is about that header says so
+    const operator = token?.startsWith('brxy_') && !('x-operator' in given) ? { 'x-operator': officer } : {};
+    const headers = Object.fromEntries(Object.entries({ ...operator, ...given }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    return app.inject({ ...options, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+  };
   const login = async (username: string, password: string) => {
     const res = await call(null, { method: 'POST', url: '/v1/auth/login', payload: { username, password } });
     if (res.statusCode !== 200) throw new Error(`login of ${username} failed: ${res.statusCode} ${res.body}`);

@@ -2,7 +2,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Department } from '../../contracts/generated/api.ts';
 import { signCertificate } from '../../registries/certificate/signature.ts';
 import { composeCertificateId } from '../../registries/identifiers/certificate-id.ts';
-import { type TestApp, buildDepartment, buildNode, buildSystem } from './app.ts';
+import { type TestApp, buildDepartment, buildNode, buildSystem, buildUser } from './app.ts';
 import { sendBatch } from './catalog.ts';
 
 type Node = Awaited<ReturnType<typeof buildNode>>;
@@ -35,8 +35,9 @@ export async function buildRegistryWorld(t: TestApp): Promise<RegistryWorld> {
   const admin = (method: 'POST' | 'PUT', url: string, payload: object) => t.call(t.adminToken, { method, url, payload });
   const codes = {} as RegistryWorld['codes'];
   const ids = {} as RegistryWorld['ids'];
+  const officer = await buildUser(t, [{ role: 'approver', departmentId: bureau.id }]);
   for (const kind of ['population', 'legal-person', 'certificate'] as const) {
-    const res = await admin('POST', '/v1/registries', { kind, providerDepartmentId: bureau.id });
+    const res = await admin('POST', '/v1/registries', { kind, providerDepartmentId: bureau.id, sharingType: 'unconditional', contacts: { primary: officer.user.id } });
     if (res.statusCode !== 201) throw new Error(`registry ${kind}: ${res.statusCode} ${res.body}`);
     codes[kind] = res.json().code;
     ids[kind] = (await t.database.db.selectFrom('datasets').select('id').where('code', '=', codes[kind]).executeTakeFirstOrThrow()).id;
