@@ -156,6 +156,15 @@ export async function* readChain(db: Db, log: AuditLog, pageSize = 5000): AsyncG
   }
 }
 
+/** Whether any of these entries (sequence number and hash) is in the access log. */
+export async function anyCommitted(db: Db, entries: readonly { seq: number; hash: string }[]): Promise<boolean> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from audit_access a
+      join unnest(${entries.map((e) => e.seq)}::bigint[], ${entries.map((e) => e.hash)}::text[]) as x(seq, hash)
+        on a.seq = x.seq and a.hash = x.hash`.execute(db);
+  return rows[0]!.n > 0;
+}
+
 export async function readHead(db: Db, log: AuditLog): Promise<{ seq: number; hash: string }> {
   return db.selectFrom('audit_heads').select(['seq', 'hash']).where('log', '=', log).executeTakeFirstOrThrow();
 }

@@ -2,9 +2,7 @@ import type { Db } from '../db/database.ts';
 import { withRetry } from '../db/retry.ts';
 import type { AccessEntry } from './entries.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { accessRow, appendAccessGroup, chain, readHead } from './store.ts';
-
-const sameHead = (a: { seq: number; hash: string }, b: { seq: number; hash: string }) => a.seq === b.seq && a.hash === b.hash;
+import { accessRow, anyCommitted, appendAccessGroup, chain, readHead } from './store.ts';
 
 interface Pending {
   readonly row: Record<string, unknown>;
@@ -72,34 +70,37 @@ export class AuditWriter {
     }
   }
 
+  /**
+   * Appends a group, chained onto the head; another process appending meanwhile moves the head,
+   * and the group is chained again onto the new one. A dropped connection (a database restart,
+   * pg_terminate_backend) leaves an attempt's outcome unknown: the group may have committed just
+   * before the connection broke. Before trying again the writer asks whether the last entry of
+   * any earlier attempt is in the log (its sequence number and hash say exactly that), so a group
+   * is never written twice. Dropped connections are retried for about 3 s: a blip costs a read
+   * some latency, an outage answers it 503 — never unaudited.
+   */
   async #append(rows: Record<string, unknown>[]): Promise<void> {
+    const unsure: { seq: number; hash: string }[] = [];
     let broken = 0;
-    // another process appending meanwhile moves the head: re-read it and chain onto it
     for (let attempt = 0; attempt < 50; attempt++) {
+      let expected: { seq: number; hash: string } | null = null;
       try {
-        this.#head ??= await readHead(this.#db, 'access');
-        const expected = this.#head;
-        let head: { seq: number; hash: string } | null;
-        try {
-          head = await appendAccessGroup(this.#db, rows, expected);
-        } catch (error) {
-          if (!isDatabaseUnavailable(error)) throw error;
-          // The connection broke: the group may have committed before it did. The head says so
-          // exactly (it holds this group's last hash), so a retry never writes the group twice.
-          this.#head = null;
-          const now = await readHead(this.#db, 'access');
-          head = sameHead(now, chain(rows, expected).head) ? now : null;
-          if (!head) throw error;
+        if (unsure.length && (await anyCommitted(this.#db, unsure))) {
+          this.#head = null; // where the log stands now is read again on the next group
+          return;
         }
+        this.#head ??= await readHead(this.#db, 'access');
+        expected = this.#head;
+        const head = await appendAccessGroup(this.#db, rows, expected);
         if (head) {
           this.#head = head;
           return;
         }
         this.#head = null;
       } catch (error) {
-        // a dropped connection (a database restart, pg_terminate_backend) is retried for about
-        // 3 s: a blip costs a read some latency, an outage answers it 503 — never unaudited
         if (!isDatabaseUnavailable(error) || ++broken > 4) throw error;
+        if (expected) unsure.push(chain(rows, expected).head);
+        this.#head = null;
         await new Promise((r) => setTimeout(r, 200 * 2 ** (broken - 1)));
       }
     }

@@ -5,7 +5,7 @@ import { findContract, findDataset } from '../catalog/store.ts';
 import type { Tx } from '../db/database.ts';
 import { conflict, forbidden, invalid, notFound } from '../errors.ts';
 import type { EventLog } from '../events/event-log.ts';
-import { receivingGrant } from '../policy/grants.ts';
+import { receivingGrants } from '../policy/grants.ts';
 import { matchesRowFilter } from '../policy/row-filter.ts';
 import { notify } from '../notifications/notify.ts';
 import { dayOf } from './calendar.ts';
@@ -48,11 +48,13 @@ export async function fileObjection(trx: Tx, ctx: CaseContext, events: EventLog,
   const requester = await requesterOf(trx, ctx.actor, body.system);
   const dataset = await findDataset(trx, body.dataset);
   if (!dataset?.current_version) throw invalid('No such dataset', [{ pointer: '/dataset', message: `no published dataset ${body.dataset}` }]);
-  // the read policy's grant: an objection is about data the system receives, within its rows
-  const grant = await receivingGrant(trx, requester.systemId, dataset.id, ctx.now).catch((error) => {
-    throw forbidden(`The system can only object to data it receives: ${error instanceof Error ? error.message : String(error)}`);
-  });
-  if (!grant.fields.includes(body.field)) {
+  // the read policy's grants: an objection is about a field the system receives, within its rows
+  const grants = (
+    await receivingGrants(trx, requester.systemId, dataset.id, ctx.now).catch((error) => {
+      throw forbidden(`The system can only object to data it receives: ${error instanceof Error ? error.message : String(error)}`);
+    })
+  ).filter((g) => g.fields.includes(body.field));
+  if (grants.length === 0) {
     throw invalid('The field is not one the system receives', [{ pointer: '/field', message: `not granted: ${body.field}` }]);
   }
   const contract = (await findContract(trx, dataset.id, dataset.current_version))!;
@@ -68,7 +70,9 @@ export async function fileObjection(trx: Tx, ctx: CaseContext, events: EventLog,
     .where('deleted', '=', false)
     .executeTakeFirst();
   // outside the grant's rows is the very answer of a key that does not exist
-  if (!record || !matchesRowFilter(record.data as Record<string, unknown>, grant.row_filter as RowFilter | null)) throw notFound(`${dataset.code} has no record ${key}`);
+  if (!record || !grants.some((g) => matchesRowFilter(record.data as Record<string, unknown>, g.row_filter as RowFilter | null))) {
+    throw notFound(`${dataset.code} has no record ${key}`);
+  }
   const alreadyDisputed = await trx
     .selectFrom('record_disputes')
     .select('case_id')

@@ -34,6 +34,7 @@ export function createPool(options: DatabaseOptions): pg.Pool {
     // it, and every request queued behind it, for as long as the TCP stack keeps trying.
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   // A connection dropped by the server (restart, failover, pg_terminate_backend) must not crash
   // the process. pg-pool listens for errors of idle clients only and removes its listener while a

@@ -193,8 +193,13 @@ process.once('exit', () => {
 /** The postmaster as a child process: started, watched, started again when it dies, stopped in order. */
 class SupervisedServer {
   #child: ChildProcess | null = null;
+  /** a postmaster started but not yet ready (a restart in progress) */
+  #starting: ChildProcess | null = null;
   #stopping = false;
   #restartTimer: NodeJS.Timeout | null = null;
+  /** failed starts in a row; a server that stayed up a minute starts the count afresh */
+  #failures = 0;
+  #readyAt = 0;
   readonly #user = serverUser();
 
   constructor(
@@ -231,15 +236,32 @@ class SupervisedServer {
         env: { ...process.env, LC_MESSAGES: 'C' },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
+      this.#starting = child;
+      running.add(child);
       let ready = false;
       let tail = '';
+      // crash recovery of a large database takes minutes and logs as it goes; silence this long is a hang
+      const hung = setTimeout(() => {
+        if (ready) return;
+        tail += '\nFATAL: not ready after 5 minutes';
+        child.kill('SIGKILL');
+      }, 300_000);
+      hung.unref();
       child.stderr!.setEncoding('utf8');
       child.stderr!.on('data', (chunk: string) => {
         if (!ready) tail = (tail + chunk).slice(-4_000);
         if (!ready && tail.includes('database system is ready to accept connections')) {
           ready = true;
+          clearTimeout(hung);
+          this.#starting = null;
+          if (this.#stopping) {
+            // stop() came while this server was starting: it does not outlive brx
+            child.kill('SIGINT');
+            reject(new Error('embedded PostgreSQL was stopped while starting'));
+            return;
+          }
           this.#child = child;
-          running.add(child);
+          this.#readyAt = Date.now();
           resolve();
         }
       });
@@ -247,20 +269,29 @@ class SupervisedServer {
         if (!ready) reject(new Error(`embedded PostgreSQL did not start: ${error.message}`));
       });
       child.on('exit', (code, signal) => {
+        running.delete(child);
+        clearTimeout(hung);
+        if (this.#starting === child) this.#starting = null;
         if (!ready) {
           const reason = tail.split('\n').filter((l) => /FATAL|ERROR|HINT/.test(l)).join(' ').trim();
           reject(new Error(`embedded PostgreSQL did not start (data in ${this.dataDir}): ${reason || `it exited (${signal ?? code})`}`));
           return;
         }
-        running.delete(child);
         if (this.#child === child) this.#child = null;
-        if (!this.#stopping) this.#restart(`exited (${signal ?? `code ${code}`})`, 1);
+        if (this.#stopping) return;
+        // a server that dies again soon after a restart counts on towards giving up
+        this.#failures = Date.now() - this.#readyAt < 60_000 ? this.#failures + 1 : 1;
+        this.#restart(`exited (${signal ?? `code ${code}`})`, this.#failures);
       });
     });
   }
 
   #restart(why: string, attempt: number): void {
     const max = this.options.maxRestarts ?? 8;
+    if (attempt > max) {
+      this.options.onFatal?.(new Error(`embedded PostgreSQL keeps dying (${why}) right after ${max} restarts`));
+      return;
+    }
     const delay = Math.min(15_000, 500 * 2 ** (attempt - 1));
     this.log(`embedded PostgreSQL ${why}; starting it again in ${delay / 1000} s (attempt ${attempt} of ${max})`);
     this.#restartTimer = setTimeout(() => {
@@ -270,6 +301,7 @@ class SupervisedServer {
         () => this.log(`embedded PostgreSQL is running again on port ${this.port}`),
         (error: Error) => {
           if (this.#stopping) return;
+          this.#failures = attempt + 1;
           if (attempt >= max) {
             this.options.onFatal?.(new Error(`embedded PostgreSQL could not be started again after ${max} attempts: ${error.message}`));
           } else {
@@ -288,8 +320,9 @@ class SupervisedServer {
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
-    const child = this.#child;
+    const child = this.#child ?? this.#starting;
     this.#child = null;
+    this.#starting = null;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const within = (ms: number) => Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);

@@ -451,6 +451,9 @@ export interface SubscriptionsTable {
   delivered: Generated<number>;
   lease_until: Timestamp | null;
   created_at: Created;
+  origin: number;
+  charged_offset: Generated<number>;
+  charged_key: string | null;
 }
 
 export interface GrantUsageTable {

@@ -36,18 +36,21 @@ export function grantsOf(db: Db, systemId: string, datasetId: string): Promise<G
 }
 
 /**
- * The grant under which a system receives a dataset's data at all, by any mode that delivers it
+ * The grants under which a system receives a dataset's data, one per mode that delivers it
  * (pull, subscribe, file), for acts about data it received (an objection). Read in the caller's
- * transaction; the refusal is the one of the first mode.
+ * transaction; none at all is the 403 of the pull mode.
  */
-export async function receivingGrant(trx: Tx | Db, systemId: string, datasetId: string, now: Date): Promise<GrantRow> {
+export async function receivingGrants(trx: Tx | Db, systemId: string, datasetId: string, now: Date): Promise<GrantRow[]> {
   const grants = (await sql<GrantRow>`select ${sql.raw(grantColumns)} from grants where system_id = ${systemId} and dataset_id = ${datasetId}`.execute(trx)).rows;
-  for (const mode of ['subscribe', 'file']) {
+  const live = ['pull', 'subscribe', 'file'].flatMap((mode) => {
     try {
-      return pickGrant(grants, mode, now);
-    } catch {}
-  }
-  return pickGrant(grants, 'pull', now);
+      return [pickGrant(grants, mode, now)];
+    } catch {
+      return [];
+    }
+  });
+  if (live.length === 0) pickGrant(grants, 'pull', now); // throws the refusal that says why
+  return [...new Map(live.map((g) => [g.id, g])).values()];
 }
 
 function latestFirst(a: GrantRow, b: GrantRow): number {

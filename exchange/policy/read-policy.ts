@@ -6,6 +6,7 @@ import { canReadAudit, departmentsOf, type Principal } from '../auth/principal.t
 import { dayOf, endOfDay } from '../cases/calendar.ts';
 import { type ContractRow, contractOf, type DatasetRow, findDataset } from '../catalog/store.ts';
 import type { Db } from '../db/database.ts';
+import type { Dispute } from '../events/event-log.ts';
 import { BrxError, forbidden, invalid, notFound } from '../errors.ts';
 import { validateIdNumber } from '../../registries/identifiers/id-number.ts';
 import { type GrantRow, grantsOf, pickGrant, RateLimiter } from './grants.ts';
@@ -61,6 +62,13 @@ export class ReadAccess {
   /** The record as this caller may see it: granted fields only, masked ones masked. */
   view(data: Record<string, unknown> | null): Record<string, unknown> | null {
     return this.grant ? project(data, this.grant, this.contract.fields) : data;
+  }
+
+  /** Open objections on a record, as far as they concern granted fields (an objection is a fact about a field). */
+  disputes(d: readonly Dispute[] | null | undefined): Dispute[] | null {
+    if (!d?.length) return null;
+    const shown = this.grant ? d.filter((x) => this.grant!.fields.includes(x.field)) : [...d];
+    return shown.length ? shown : null;
   }
 
   /** The record key as the grant shows its key field: in clear, masked, or not at all. */

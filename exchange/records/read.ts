@@ -104,6 +104,6 @@ export function recordItem(access: ReadAccess, v: RecordVersion): RecordItem {
     contractVersion: v.contract_version,
     offset: v.offset,
     sourceTime: v.source_time.toISOString(),
-    dispute: v.dispute ?? null,
+    dispute: access.disputes(v.dispute),
   };
 }

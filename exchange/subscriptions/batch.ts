@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { SubscriptionEvent, SubscriptionPosition } from '../../contracts/generated/api.ts';
 import type { Db } from '../db/database.ts';
 import type { CursorSeal } from '../delivery/cursor.ts';
@@ -31,8 +32,11 @@ export async function nextBatch(db: Db, events: EventLog, seal: CursorSeal, acce
   if (inSnapshot(sub)) {
     const head = sub.snapshot_head!;
     const found = await recordPage(db, access, { after: sub.snapshot_after ?? undefined, limit, atMostOffset: head });
-    const allowed = await access.takeUpTo(db, found.length, now);
+    // records delivered before (and not acknowledged) were paid for then: they come again free
+    const free = sub.charged_key === null ? 0 : found.filter((r) => r.key <= sub.charged_key!).length;
+    const allowed = free + (await access.takeUpTo(db, found.length - free, now));
     const page = found.slice(0, allowed);
+    if (access.grant?.records_per_day && page.length > free) await markCharged(db, sub.id, { key: page[page.length - 1]!.key });
     const out: SubscriptionEvent[] = page.map((r) => ({
       type: 'snapshot',
       offset: r.offset,
@@ -41,7 +45,7 @@ export async function nextBatch(db: Db, events: EventLog, seal: CursorSeal, acce
       op: 'upsert',
       data: access.view(r.data),
       contractVersion: r.contract_version,
-      dispute: r.dispute ?? null,
+      dispute: access.disputes(r.dispute),
       sourceTime: r.source_time.toISOString(),
     }));
     const done = found.length < limit && allowed === found.length;
@@ -57,15 +61,18 @@ export async function nextBatch(db: Db, events: EventLog, seal: CursorSeal, acce
   }
   const stored = await events.read(sub.dataset_id, from, limit);
   const shown = await withinRows(db, access, stored);
-  // deletions carry no record and cost nothing; every delivered record counts
-  const records = shown.filter((e) => e.op === 'upsert').length;
+  // deletions carry no record and cost nothing; every record counts once, the first time it is
+  // delivered (a redelivery was paid for then)
+  const fresh = (e: StoredEvent) => e.op === 'upsert' && e.offset > sub.charged_offset;
+  const records = shown.filter(fresh).length;
   const allowed = await access.takeUpTo(db, records, now);
   let cut = shown.length;
   if (allowed < records) {
     let seen = 0;
-    cut = shown.findIndex((e) => e.op === 'upsert' && ++seen > allowed);
+    cut = shown.findIndex((e) => fresh(e) && ++seen > allowed);
   }
   const delivered = shown.slice(0, cut);
+  if (access.grant?.records_per_day && allowed > 0) await markCharged(db, sub.id, { offset: delivered[delivered.length - 1]!.offset });
   // the position stops just before the first event that waits; all of it when none waits
   const nextOffset = cut < shown.length ? shown[cut]!.offset - 1 : stored.length ? stored[stored.length - 1]!.offset : from;
   return {
@@ -75,6 +82,19 @@ export async function nextBatch(db: Db, events: EventLog, seal: CursorSeal, acce
     moved: nextOffset > from,
     ...(cut < shown.length ? { quotaRenewsAt: access.quotaRenewsAt(now) } : {}),
   };
+}
+
+/** Remembers how far the grant's quota has paid for this subscription's deliveries. */
+async function markCharged(db: Db, id: string, through: { offset: number } | { key: string }): Promise<void> {
+  await db
+    .updateTable('subscriptions')
+    .set((eb) =>
+      'offset' in through
+        ? { charged_offset: sql<number>`greatest(${eb.ref('charged_offset')}, ${through.offset})` }
+        : { charged_key: sql<string>`greatest(coalesce(${eb.ref('charged_key')}, ''), ${through.key})` },
+    )
+    .where('id', '=', id)
+    .execute();
 }
 
 const shownKey = (access: ReadAccess, key: string) => {
@@ -91,7 +111,7 @@ export function changeEvent(access: ReadAccess, e: StoredEvent): SubscriptionEve
     op: e.op,
     data: e.op === 'delete' ? null : access.view(e.data as Record<string, unknown> | null),
     contractVersion: e.contractVersion,
-    dispute: e.dispute ?? null,
+    dispute: access.disputes(e.dispute),
     sourceTime: e.sourceTime.toISOString(),
     committedAt: e.committedAt.toISOString(),
   };

@@ -9,7 +9,7 @@ import { authorize, authorizeRead } from '../policy/read-policy.ts';
 import { conflict, invalid } from '../errors.ts';
 import { actorOf, describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
 import { nextBatch } from './batch.ts';
-import { commitPosition, findSubscription, presentSubscription, subscriptionsOf, visibleSubscription } from './store.ts';
+import { commitPosition, findSubscription, presentSubscription, subscriptionsOf, visibleSubscription, inSnapshot } from './store.ts';
 
 const systems = rule('consuming systems holding a subscribe grant', (p) => p.kind === 'system');
 const watchers = rule('the subscribing system, auditors and platform admins', (p) => p.kind === 'system' || canReadAudit(p));
@@ -45,13 +45,14 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
         ]);
       }
       const start = b.start ?? 'now';
-      // a snapshot copies the dataset wholesale: that takes the bulk (file) mode, a person's decision
-      if (start === 'beginning') await authorize(app, system, b.dataset, 'export', { requestId: request.id });
       if ((start === 'offset') !== (b.offset !== undefined)) {
         throw invalid('offset goes with start=offset, and only there', [{ in: 'body', pointer: '/offset', message: 'give an offset with start=offset' }]);
       }
       const head = await app.events.head(access.dataset.id);
       if (b.offset !== undefined && b.offset > head) throw conflict(`Offset ${b.offset} is beyond the last event (${head}) of ${b.dataset}`);
+      // a snapshot, or the history before now, copies the dataset wholesale: that takes the bulk
+      // (file) mode, which only a person's decision grants
+      if (start === 'beginning' || (b.offset !== undefined && b.offset < head)) await authorize(app, system, b.dataset, 'export', { requestId: request.id });
       const id = await db.transaction().execute(async (trx) => {
         const row = await trx
           .insertInto('subscriptions')
@@ -66,6 +67,8 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
             cursor: start === 'offset' ? b.offset! : head,
             snapshot_head: start === 'beginning' ? head : null,
             snapshot_after: null,
+            origin: start === 'offset' ? b.offset! : head,
+            charged_offset: start === 'offset' ? b.offset! : head,
           })
           .returning('id')
           .executeTakeFirstOrThrow();
@@ -116,6 +119,8 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
       const sub = await visible(request.params.id, p);
       if (sub.delivery !== 'pull') throw conflict('This subscription is delivered by webhook; replay it to receive events again');
       const access = await authorizeRead(app, request, sub.dataset_code, 'subscribe');
+      // a snapshot is a bulk copy for as long as it runs: the file mode must still be granted
+      if (inSnapshot(sub)) await authorize(app, p, sub.dataset_code, 'export', { requestId: request.id });
       const seal = await cursorSeal(db);
       const { limit = 100, wait = 0 } = request.query;
       const deadline = Date.now() + wait * 1000;
@@ -176,9 +181,11 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
     },
     handler: async (request) => {
       const sub = await visible(request.params.id, principalOf(request));
-      await authorizeRead(app, request, sub.dataset_code, 'subscribe');
+      const access = await authorizeRead(app, request, sub.dataset_code, 'subscribe');
       const head = await app.events.head(sub.dataset_id);
       if (request.body.offset > head) throw conflict(`Offset ${request.body.offset} is beyond the last event (${head})`);
+      // again what it had: free; history from before the subscription began: a bulk copy
+      if (request.body.offset < sub.origin) await authorize(app, access.principal, sub.dataset_code, 'export', { requestId: request.id });
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('subscriptions')

@@ -5,7 +5,7 @@ import { cursorSeal } from '../delivery/cursor.ts';
 import { authorize, type ReadAccess } from '../policy/read-policy.ts';
 import { postWebhook, retryDelayMs } from '../delivery/webhook.ts';
 import { nextBatch } from './batch.ts';
-import { commitPosition, findSubscription, type SubscriptionRow } from './store.ts';
+import { commitPosition, findSubscription, inSnapshot, type SubscriptionRow } from './store.ts';
 
 const batchSize = 500;
 const leaseMs = 120_000;
@@ -58,6 +58,8 @@ async function deliverOne(app: FastifyInstance, sub: SubscriptionRow, now: Date,
   let access: ReadAccess;
   try {
     access = await authorize(app, principal, sub.dataset_code, 'subscribe');
+    // a snapshot is a bulk copy for as long as it runs: the file mode must still be granted
+    if (inSnapshot(sub)) await authorize(app, principal, sub.dataset_code, 'export');
   } catch (error) {
     // a revoked or expired grant: deliveries wait (a renewed grant resumes them), nothing is skipped
     await failed(app, sub, now, giveUpHours, error instanceof Error ? error.message : String(error));

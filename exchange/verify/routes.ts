@@ -78,6 +78,9 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
     handler: async (request) => {
       const key = lookupKey('cn-uscc', request.body.uscc);
       const asked = Object.keys(request.body).filter((k) => k !== 'uscc');
+      if (asked.length === 0) {
+        throw invalid('Ask at least one question about the legal person', [{ in: 'body', pointer: '/name', message: 'give name, legalRepresentativeName or legalRepresentativeIdNumber' }]);
+      }
       const a = await authorise(request, 'legal-person', key, asked);
       const result = verifyLegalPerson(a.record, request.body, a.access.grant!);
       await audit(request, a, key, asked);
@@ -100,8 +103,9 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
       }
       // a certificate's standing is what the verify grant on the certificate registry covers
       const a = await authorise(request, 'certificate', null, []);
-      const { key, result } = await verifyCertificateStanding(db, a.access.dataset.id, q, app.clock.now());
-      await audit(request, a, key, Object.keys(q));
+      const { key, subjectKeys, result } = await verifyCertificateStanding(db, a.access, q, app.clock.now());
+      const entry = a.access.entry({ mode: 'verify', outcome: 'ok', operator: operatorOf(request), subjectKeys: [...new Set([...(key ? [key] : []), ...subjectKeys])], recordCount: key ? 1 : 0, requestId: request.id });
+      await app.audit.record({ ...entry, fields: Object.keys(q) });
       return result;
     },
   });

@@ -7,6 +7,8 @@ import { lookupKey, normalizeIdentifier } from '../../registries/identifiers/for
 import { type Db, prepared } from '../db/database.ts';
 import { type GrantRow, grantColumns } from '../policy/grants.ts';
 import { validateIdNumber } from '../../registries/identifiers/id-number.ts';
+import { subjectKey } from '../audit/subject-report.ts';
+import type { ReadAccess } from '../policy/read-policy.ts';
 
 /** Names are compared as people write them: Unicode-normalised (full-width forms), trimmed. */
 const same = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && a.normalize('NFKC').trim() === b.normalize('NFKC').trim();
@@ -59,7 +61,8 @@ function answer(
 ): VerifyMatch {
   const fields: Record<string, boolean> = {};
   for (const [name, ok] of Object.entries(checks)) if (ok !== undefined) fields[name] = ok;
-  const match = record !== null && Object.values(fields).every(Boolean);
+  // no question, no answer: an empty list of fields would make `match` mean "registered"
+  const match = record !== null && Object.keys(fields).length > 0 && Object.values(fields).every(Boolean);
   return { match, fields, ...(match && grant.fields.includes('status') && typeof record?.status === 'string' ? { status: record.status } : {}) };
 }
 
@@ -94,7 +97,15 @@ export function verifyLegalPerson(record: Record<string, unknown> | null, q: Ver
 const unknownCertificate: CertificateVerdict = { valid: false, status: null, validTo: null, issuer: null, signatureValid: false };
 
 /** A certificate's standing: known, signed by its issuer's registered key, and in force today. */
-export async function verifyCertificateStanding(db: Db, datasetId: string, q: VerifyCertificate, now: Date) {
+/**
+ * A certificate's standing: known, signed by its issuer's registered key, and in force today.
+ * `valid` is what the verify mode answers; the status, expiry and issuer are told only as the
+ * grant's fields cover them (status, validTo, issuerUscc), and a certificate outside the grant's
+ * rows is unknown. Whose certificate was asked about goes to the access log (the holder, or the
+ * certificate's holder when found), so the holder sees the check in their access report.
+ */
+export async function verifyCertificateStanding(db: Db, access: ReadAccess, q: VerifyCertificate, now: Date) {
+  const datasetId = access.dataset.id;
   let query = db.selectFrom('records').select(['key', 'data']).where('dataset_id', '=', datasetId).where('deleted', '=', false);
   if (q.certificateId) query = query.where('key', '=', normalizeIdentifier('cn-certificate-id', q.certificateId));
   else {
@@ -105,8 +116,10 @@ export async function verifyCertificateStanding(db: Db, datasetId: string, q: Ve
       .where(sql<string>`data->>'typeCode'`, '=', q.typeCode ?? '');
   }
   const rows = await query.limit(20).execute();
-  const row = rows.find((r) => q.certificateId || (r.data as { holder?: { id?: string } }).holder?.id === q.holderId);
-  if (!row) return { key: q.certificateId ?? null, result: unknownCertificate };
+  const found = rows.find((r) => q.certificateId || (r.data as { holder?: { id?: string } }).holder?.id === q.holderId);
+  const row = found && access.inScope(found.data as Record<string, unknown>) ? found : undefined;
+  const asked = q.holderId ? [subjectKey(q.holderId)] : [];
+  if (!row) return { key: q.certificateId ?? null, subjectKeys: asked, result: unknownCertificate };
   const data = row.data as Record<string, unknown>;
   const issuer = await db
     .selectFrom('issuer_keys as k')
@@ -116,9 +129,17 @@ export async function verifyCertificateStanding(db: Db, datasetId: string, q: Ve
     .executeTakeFirst();
   const signatureValid = issuer ? verifyCertificate(data, createPublicKey(issuer.public_key)) : false;
   const status = effectiveStatus(data, now) as CertificateVerdict['status'];
+  const granted = (field: string) => access.grant?.fields.includes(field) ?? true;
   return {
     key: row.key,
-    result: { valid: signatureValid && status === 'valid', status, validTo: (data.validTo as string | null) ?? null, issuer: String(data.issuerUscc), signatureValid },
+    subjectKeys: access.subjectKeys([{ key: row.key, data }]),
+    result: {
+      valid: signatureValid && status === 'valid',
+      status: granted('status') ? status : null,
+      validTo: granted('validTo') ? ((data.validTo as string | null) ?? null) : null,
+      issuer: granted('issuerUscc') ? String(data.issuerUscc) : null,
+      signatureValid,
+    },
   };
 }
 

@@ -133,8 +133,9 @@ describe('the embedded PostgreSQL killed under load', () => {
 
     await assertStored(acknowledged, 5);
     await withDatabase(async (c) => {
-      const { rows } = await c.query('select count(distinct request_id)::int as n from audit_access where request_id = any($1)', [answeredReads]);
+      const { rows } = await c.query('select count(distinct request_id)::int as n, count(*)::int as entries from audit_access where request_id = any($1)', [answeredReads]);
       assert.equal(rows[0].n, answeredReads.length, 'every answered read has its access entry');
+      assert.equal(rows[0].entries, answeredReads.length, 'and only one: no group was written twice');
     });
     const verify = spawnSync(process.execPath, ['bin/brx.js', 'audit', 'verify'], { env: { ...process.env, BRX_HOME: home, DATABASE_URL: '' }, encoding: 'utf8' });
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { before, describe, it } from 'node:test';
 import { secretHash } from '../../exchange/auth/secrets.ts';
 import { adminPassword, buildDepartment, buildNode, buildSystem, buildUser, startTestApp, type TestApp } from '../support/app.ts';
@@ -58,7 +59,8 @@ describe('login', () => {
     const token = await t.login('admin', adminPassword);
     await t.database.db
       .updateTable('credentials')
-      .set({ expires_at: new Date(Date.now() - 1000) })
+      // credentials run on the database's clock
+      .set({ expires_at: sql<Date>`now() - interval '1 second'` })
       .where('token_hash', '=', secretHash(token))
       .execute();
     const res = await t.call(token, { method: 'GET', url: '/v1/auth/me' });
@@ -117,7 +119,7 @@ describe('deny by default', () => {
     const system = await buildSystem(quick, dept.id);
     assert.equal((await quick.call(system.apiKey, { method: 'GET', url: '/v1/auth/me' })).statusCode, 200);
     // what another process's revocation looks like to this one: the row changes, nothing is said
-    await quick.database.db.updateTable('credentials').set({ revoked_at: new Date() }).where('system_id', '=', system.system.id).execute();
+    await quick.database.db.updateTable('credentials').set({ revoked_at: sql<Date>`now()` }).where('system_id', '=', system.system.id).execute();
     assert.equal((await quick.call(system.apiKey, { method: 'GET', url: '/v1/auth/me' })).statusCode, 200, 'still cached');
     await new Promise((r) => setTimeout(r, 1100));
     assert.equal((await quick.call(system.apiKey, { method: 'GET', url: '/v1/auth/me' })).statusCode, 401);

@@ -8,6 +8,7 @@ import { deliverWebhooks } from '../../exchange/subscriptions/webhooks.ts';
 import { buildDepartment, buildSystem, buildUser, officer, startTestApp, type TestApp } from '../support/app.ts';
 import { at, buildCaseWorld, type CaseWorld, fileRequest } from '../support/cases.ts';
 import { buildDataset, licence, sendBatch, upsert } from '../support/catalog.ts';
+import { instantBetween } from '../support/database.ts';
 import { grant } from '../support/registries.ts';
 
 /**
@@ -46,8 +47,8 @@ describe('out of scope ≡ absent ≡ deleted, for consumers', () => {
     const gone = licence();
     const goneElsewhere = licence(composeUscc('9', '1', '360102', 'MA100002'));
     await publish('to-delete', [upsert(gone), upsert(goneElsewhere)]);
-    // asOf is compared with commit times, which the database stamps: a time from the same machine clock
-    const before = new Date().toISOString();
+    // asOf is compared with commit times, which the database stamps
+    const before = (await instantBetween(t.database.db)).toISOString();
     clock.advance(60_000);
     await publish('deleted', [{ op: 'delete', key: gone.uscc, sourceTime: clock.now().toISOString() }, { op: 'delete', key: goneElsewhere.uscc, sourceTime: clock.now().toISOString() }]);
     assert.equal((await pull(gone.uscc, `?asOf=${encodeURIComponent(before)}`)).statusCode, 200, 'as it stood before its deletion, within the rows');
@@ -108,15 +109,17 @@ describe('daily quotas on every path', () => {
     const sub = await t.call(s.apiKey, { method: 'POST', url: '/v1/subscriptions', payload: { dataset: d.code, delivery: 'pull', start: 'beginning' } });
     assert.equal(sub.statusCode, 201, sub.body);
     const id = sub.json().id;
-    const poll = async () => {
+    const poll = async (ack = true) => {
       const res = await t.call(s.apiKey, { method: 'GET', url: `/v1/subscriptions/${id}/events?limit=100&wait=5` });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json();
-      if (body.events.length) assert.equal((await t.call(s.apiKey, { method: 'POST', url: `/v1/subscriptions/${id}/ack`, payload: body.next })).statusCode, 200);
+      if (ack && body.events.length) assert.equal((await t.call(s.apiKey, { method: 'POST', url: `/v1/subscriptions/${id}/ack`, payload: body.next })).statusCode, 200);
       return body;
     };
+    const unacknowledged = await poll(false);
     const first = await poll();
-    assert.equal(first.events.length, 2);
+    assert.deepEqual(first.events, unacknowledged.events, 'a redelivery of what was not acknowledged');
+    assert.equal(first.events.length, 2, 'is paid for once: the quota still had room for it');
     assert.ok(first.quotaRenewsAt, 'the batch says the rest waits');
     const waiting = await poll();
     assert.deepEqual(waiting.events, [], 'nothing more today, answered at once');
@@ -183,8 +186,14 @@ describe('bulk needs a person’s decision', () => {
     const exported = await t.call(s.apiKey, { method: 'GET', url: `/v1/datasets/${w.licences.code}/export` });
     assert.equal(exported.statusCode, 403);
     assert.match(exported.json().detail, /file mode/);
-    const snapshot = await t.call(s.apiKey, { method: 'POST', url: '/v1/subscriptions', payload: { dataset: w.licences.code, delivery: 'pull', start: 'beginning' } });
-    assert.equal(snapshot.statusCode, 403, 'a subscription from the beginning is a copy too');
+    await grant(t, s.system.id, w.licences.id, { fields: ['uscc', 'name'], modes: ['subscribe'] });
+    const subscribe = (body: object) => t.call(s.apiKey, { method: 'POST', url: '/v1/subscriptions', payload: { dataset: w.licences.code, delivery: 'pull', ...body } });
+    assert.equal((await subscribe({ start: 'beginning' })).statusCode, 403, 'a subscription from the beginning is a copy too');
+    assert.equal((await subscribe({ start: 'offset', offset: 0 })).statusCode, 403, 'and so is the history from the first event');
+    const now = await subscribe({ start: 'now' });
+    assert.equal(now.statusCode, 201);
+    const replay = await t.call(s.apiKey, { method: 'POST', url: `/v1/subscriptions/${now.json().id}/replay`, payload: { offset: 0 } });
+    assert.equal(replay.statusCode, 403, 'replaying from before the subscription began copies history');
   });
 
   it('regression: a registry was published unconditional with no contacts; now its owner states both', async () => {

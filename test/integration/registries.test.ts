@@ -7,6 +7,7 @@ import { composeIdNumber } from '../../registries/identifiers/id-number.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
 import { ManualClock } from '../../exchange/clock.ts';
 import { officer, startTestApp, type TestApp } from '../support/app.ts';
+import { instantBetween } from '../support/database.ts';
 import { sendBatch } from '../support/catalog.ts';
 import { buildRegistryWorld, buildSystem, certificate, contribute, grant, type RegistryWorld } from '../support/registries.ts';
 
@@ -99,8 +100,7 @@ describe('golden records', () => {
     const id = person();
     const p = w.codes.population;
     await contribute(t, w.nodes.police, p, [{ key: id, data: { idNumber: id, name: '孙七', householdAddress: '渝水区旧址' }, at: '2026-01-01T00:00:00Z' }]);
-    const between = new Date();
-    await new Promise((r) => setTimeout(r, 20));
+    const between = await instantBetween(t.database.db);
     await contribute(t, w.nodes.police, p, [{ key: id, data: { idNumber: id, name: '孙七', householdAddress: '渝水区新址' }, at: '2026-02-01T00:00:00Z' }]);
     assert.equal((await read(p, id, `?asOf=${between.toISOString()}`)).json().data.householdAddress, '渝水区旧址');
     assert.equal((await read(p, id)).json().data.householdAddress, '渝水区新址');
@@ -147,14 +147,18 @@ describe('certificates', () => {
 
   it('verification reports the standing: valid, suspended with a reason, revoked, expired, and a tampered record', async () => {
     const { system, apiKey } = await buildSystem(t, w.police.id);
-    await grant(t, system.id, w.ids.certificate, { fields: ['certificateId', 'status'] });
+    await grant(t, system.id, w.ids.certificate, { fields: ['certificateId', 'status', 'validTo', 'issuerUscc'] });
     const verify = async (body: object) => (await t.call(apiKey, { method: 'POST', url: '/v1/verify/certificate', payload: body })).json();
+    const statusOnly = await buildSystem(t, w.police.id);
+    await grant(t, statusOnly.system.id, w.ids.certificate, { fields: ['certificateId', 'status'] });
 
     const c = certificate(w, {}, '9101');
     const key = String(c.certificateId);
     await contribute(t, w.nodes.market, w.codes.certificate, [{ key, data: c, at: '2026-01-01T00:00:00Z' }]);
     assert.deepEqual(await verify({ certificateId: key }), { valid: true, status: 'valid', validTo: '2045-05-31', issuer: w.market.code, signatureValid: true });
     assert.equal((await verify({ typeCode: 'YYZZ', number: c.number, holderId: '91350100M000100Y43' })).valid, true);
+    const narrow = await t.call(statusOnly.apiKey, { method: 'POST', url: '/v1/verify/certificate', payload: { certificateId: key } });
+    assert.deepEqual(narrow.json(), { valid: true, status: 'valid', validTo: null, issuer: null, signatureValid: true }, 'expiry and issuer only as granted');
 
     await contribute(t, w.nodes.market, w.codes.certificate, [{ key, data: { ...c, status: 'suspended', statusReason: '涉嫌虚假登记，暂停使用', statusAt: '2026-02-01T10:00:00+08:00' }, at: '2026-02-01T02:00:00Z' }]);
     assert.deepEqual([(await verify({ certificateId: key })).valid, (await verify({ certificateId: key })).status], [false, 'suspended']);
@@ -277,6 +281,8 @@ describe('verification (核验)', () => {
     const beyond = await t.call(s.apiKey, { method: 'POST', url: '/v1/verify/legal-person', payload: question });
     assert.equal(beyond.statusCode, 403);
     assert.match(beyond.json().detail, /does not cover legalRepresentativeName, legalRepresentativeIdNumber/);
+    const nothingAsked = await t.call(s.apiKey, { method: 'POST', url: '/v1/verify/legal-person', payload: { uscc } });
+    assert.equal(nothingAsked.statusCode, 400, 'with no question, match would only say "registered"');
     const ok = await t.call(s.apiKey, { method: 'POST', url: '/v1/verify/legal-person', payload: { uscc, name: '新余市核验测试有限公司' } });
     assert.deepEqual(ok.json(), { match: true, fields: { name: true }, status: 'active' });
     const withRepresentative = await buildSystem(t, w.civil.id);

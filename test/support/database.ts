@@ -1,4 +1,5 @@
 import { after } from 'node:test';
+import { sql } from 'kysely';
 import { createDb, type Db } from '../../exchange/db/database.ts';
 import { cloneTemplate, createTemplate, databaseUrl, dropDatabase, startTestServer } from './postgres.ts';
 
@@ -54,6 +55,19 @@ function provision(): Promise<Provisioned> {
     };
   })();
   return provisioned;
+}
+
+/**
+ * A moment on the database's clock (which stamps commit times) that lies after every commit
+ * made before the call and before every commit made after it returns: for `?asOf=` tests. The
+ * database clock is read, rounded up to the next millisecond (an asOf has millisecond
+ * precision), and the call returns once that millisecond has passed there.
+ */
+export async function instantBetween(db: Db): Promise<Date> {
+  const { rows } = await sql<{ t: Date }>`select date_trunc('milliseconds', clock_timestamp()) + interval '1 millisecond' as t`.execute(db);
+  const t = rows[0]!.t;
+  await sql`select pg_sleep(greatest(0, extract(epoch from (${t}::timestamptz - clock_timestamp())) + 0.0005))`.execute(db);
+  return t;
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {

@@ -36,10 +36,12 @@ async function dockerAnswers(): Promise<boolean> {
 }
 
 export async function startTestServer(): Promise<TestServer> {
-  if (process.env.TEST_DATABASE_URL) {
+  // BRX_TEST_SERVER=embedded: a server of the run's own, whose clock moves with the run's (faketime)
+  const embeddedOnly = process.env.BRX_TEST_SERVER === 'embedded';
+  if (process.env.TEST_DATABASE_URL && !embeddedOnly) {
     return { adminUrl: process.env.TEST_DATABASE_URL, source: 'TEST_DATABASE_URL', stop: async () => {} };
   }
-  if (await dockerAnswers()) {
+  if (!embeddedOnly && (await dockerAnswers())) {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
     const container = await new PostgreSqlContainer('postgres:16-alpine').start();
     return { adminUrl: container.getConnectionUri(), source: 'testcontainers', stop: async () => void (await container.stop()) };
