@@ -27,7 +27,7 @@ export function csvCell(value: unknown): string {
  */
 export async function exportRoute(app: FastifyInstance, db: Db) {
   app.get<{ Params: { code: string }; Querystring: ExportQuery }>('/v1/datasets/:code/export', {
-    config: { access: rule('systems holding a pull or file grant, the provider department, auditors and platform admins', () => true) },
+    config: { access: rule('systems holding a file (bulk) grant, the provider department, auditors and platform admins', () => true) },
     schema: {
       ...describe('records', 'Export every granted record as NDJSON or CSV (streamed; resume with ?after=<cursor of the last line>)'),
       params: ref('CodeParams'),
