@@ -4,6 +4,7 @@ import { batchSignatureHeader, bodyDigest } from '../../contracts/batch-signatur
 import type {
   BatchParams,
   BatchRequest,
+  BatchResult,
   CodeParams,
   PageQuery,
   QuarantineDiscard,
@@ -124,6 +125,23 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
       const limit = request.query.limit ?? 50;
       const rows = await listBatches(db, d.id, limit, request.query.cursor);
       return { items: rows.map(presentBatch), nextCursor: rows.length === limit ? rows[rows.length - 1]!.received_at.toISOString() : null };
+    },
+  });
+
+  app.get<{ Params: BatchParams }>('/v1/datasets/:code/batches/:batchId', {
+    config: { access: providerPeopleOrNodes },
+    schema: {
+      ...describe('publishing', 'The answer the exchange gave to one batch, again: a node that lost it (a crash, a timeout) learns whether the batch arrived'),
+      params: ref('BatchParams'),
+      response: { 200: ref('BatchResult'), ...problemResponses },
+    },
+    handler: async (request) => {
+      const d = await dataset(request.params.code);
+      requireProviderView(principalOf(request), d);
+      const batch = await findBatch(db, d.id, request.params.batchId);
+      // a batch is stored with its answer in one transaction: found means answered
+      if (!batch) throw notFound(`Dataset ${d.code} has no batch ${request.params.batchId}`);
+      return { ...(batch.result as BatchResult), replayed: true };
     },
   });
 

@@ -237,4 +237,14 @@ describe('batch history', () => {
     const tampered = await t.call(t.adminToken, { method: 'POST', url: `/v1/datasets/${code}/batches/history-1/verify` });
     assert.deepEqual([tampered.json().signatureValid, tampered.json().bodyMatches], [false, false]);
   });
+
+  it('gives a node the answer to one batch again, by its id (a node that lost the answer learns it arrived)', async () => {
+    const sent = await sendBatch(t, node, code, { batchId: 'answer-again', records: [upsert(licence()), { op: 'upsert', key: 'x', data: {}, sourceTime: t.clock.now().toISOString() }] });
+    assert.equal(sent.statusCode, 200);
+    const again = await t.call(node.apiKey, { method: 'GET', url: `/v1/datasets/${code}/batches/answer-again` });
+    assert.equal(again.statusCode, 200, again.body);
+    assert.deepEqual({ ...again.json(), replayed: false }, sent.json());
+    assert.equal(again.json().replayed, true);
+    assert.equal((await t.call(node.apiKey, { method: 'GET', url: `/v1/datasets/${code}/batches/never-sent` })).statusCode, 404);
+  });
 });

@@ -132,6 +132,7 @@ before(async () => {
       headers: (c) => ({ 'content-type': 'application/json', 'x-brx-signature': signBatch(c === 'bNode' ? bNode.privateKey : aNode.privateKey, dataset.code, batchBody) }),
     },
     'GET /v1/datasets/:code/batches': { allowed: [...providerPeople, 'aNode'], params: A },
+    'GET /v1/datasets/:code/batches/:batchId': { allowed: [...providerPeople, 'aNode'], params: { ...A, batchId: 'seed' } },
     'POST /v1/datasets/:code/batches/:batchId/verify': { allowed: [...providerPeople, 'aNode'], params: { ...A, batchId: 'seed' } },
     'GET /v1/datasets/:code/quarantine': { allowed: [...providerPeople, 'aNode'], params: A },
     'POST /v1/datasets/:code/quarantine/:id/resubmit': { allowed: ['aHead'], params: { ...A, id: quarantined }, body: () => ({ record: upsert(licence()) }) },
