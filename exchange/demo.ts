@@ -39,7 +39,7 @@ export const householdDataset: Omit<DatasetCreate, 'providerDepartmentId'> = {
   sharingConditions: '用于政务服务事项办理中的身份核验与材料免提交',
   legalBasis: '《中华人民共和国户口登记条例》',
   openType: 'closed',
-  exchangeModes: ['pull', 'subscribe', 'verify'],
+  exchangeModes: ['pull', 'subscribe', 'verify', 'file'],
   updateCycle: 'realtime',
   keyField: 'idNumber',
   tags: ['人口', '户籍'],

@@ -31,7 +31,7 @@ import { healthRoutes } from './http/health.ts';
 import { loggerOptions, requestId } from './http/logging.ts';
 import metrics from './http/metrics.ts';
 import openapi from './http/openapi.ts';
-import problem from './http/problem.ts';
+import problem, { clientErrorHandler } from './http/problem.ts';
 import { departmentRoutes } from './identity/department-routes.ts';
 import { machineRoutes } from './identity/machine-routes.ts';
 import { userRoutes } from './identity/user-routes.ts';
@@ -79,6 +79,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       plugins: [ajvFormats, addIdentifierFormats],
     },
     return503OnClosing: true,
+    clientErrorHandler,
     forceCloseConnections: 'idle',
   };
   const app = Fastify(serverOptions);

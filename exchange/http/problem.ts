@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ErrorObject } from 'ajv';
@@ -67,10 +68,41 @@ function toProblem(error: FastifyError | BrxError | Error, request: FastifyReque
   return base('BRX_ERR_INTERNAL', 'The exchange hit an internal error; quote the request id when you report it');
 }
 
+let unavailableSince = 0;
+
+/** One warning per outage (at most one a minute), not one per request that met it. */
+function logUnavailable(request: FastifyRequest, error: unknown): void {
+  const cause = String((error as Error).message);
+  if (Date.now() - unavailableSince < 60_000) return request.log.debug({ cause }, 'database unavailable');
+  unavailableSince = Date.now();
+  request.log.warn({ cause }, 'database unavailable: requests get 503 until it answers again');
+}
+
+/**
+ * A request the HTTP parser refuses before any route sees it (raw non-ASCII in the URL, a
+ * malformed request line) still gets a problem document, not fastify's plain JSON.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify({
+    type: 'urn:brx:problem:malformed-request',
+    title: 'The request could not be read',
+    status,
+    detail: 'The request line or headers are malformed (for example raw non-ASCII characters in the URL: percent-encode them)',
+    code: 'BRX_ERR_VALIDATION',
+    errors: [],
+  });
+  socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 async function problemPlugin(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError | BrxError, request: FastifyRequest, reply: FastifyReply) => {
     const problem = toProblem(error, request);
-    if (problem.code === 'BRX_ERR_UNAVAILABLE') request.log.warn({ cause: String((error as Error).message) }, 'database unavailable');
+    if (problem.code === 'BRX_ERR_UNAVAILABLE') logUnavailable(request, error);
     else if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: problem.code, status: problem.status }, 'request refused');
     if (error instanceof BrxError) reply.headers(error.headers);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -54,6 +55,21 @@ describe('OpenAPI document', () => {
 });
 
 describe('request errors are problem+json', () => {
+  it('regression: raw Chinese in a URL (as curl sends it) got fastify’s plain JSON; now a problem document', async () => {
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = new URL(address);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.end(Buffer.from('GET /v1/departments?q=公安 HTTP/1.1\r\nHost: localhost\r\n\r\n', 'utf8')));
+      let text = '';
+      socket.on('data', (d) => (text += d));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 /);
+    assert.match(answer, /content-type: application\/problem\+json/i);
+    assert.match(answer, /percent-encode/);
+  });
+
   it('malformed JSON gives 400, never 500', async () => {
     const res = await t.call(t.adminToken, {
       method: 'POST',

@@ -243,7 +243,7 @@ describe('batch history', () => {
     assert.equal(sent.statusCode, 200);
     const again = await t.call(node.apiKey, { method: 'GET', url: `/v1/datasets/${code}/batches/answer-again` });
     assert.equal(again.statusCode, 200, again.body);
-    assert.deepEqual({ ...again.json(), replayed: false }, sent.json());
+    assert.deepEqual({ ...(again.json() as object), replayed: false }, sent.json());
     assert.equal(again.json().replayed, true);
     assert.equal((await t.call(node.apiKey, { method: 'GET', url: `/v1/datasets/${code}/batches/never-sent` })).statusCode, 404);
   });
