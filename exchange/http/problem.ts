@@ -73,7 +73,10 @@ let unavailableSince = 0;
 /** One warning per outage (at most one a minute), not one per request that met it. */
 function logUnavailable(request: FastifyRequest, error: unknown): void {
   const cause = String((error as Error).message);
-  if (Date.now() - unavailableSince < 60_000) return request.log.debug({ cause }, 'database unavailable');
+  if (Date.now() - unavailableSince < 60_000) {
+    request.log.debug({ cause }, 'database unavailable');
+    return;
+  }
   unavailableSince = Date.now();
   request.log.warn({ cause }, 'database unavailable: requests get 503 until it answers again');
 }
