@@ -1534,6 +1534,34 @@ export interface NodeCreated {
   apiKey: string;
 }
 /**
+ * A node renews its own credentials: always a new API key, and a new Ed25519 signing key when publicKey is given. The earlier ones keep working for graceSeconds.
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "NodeKeyRotate".
+ */
+export interface NodeKeyRotate {
+  /**
+   * the new signing key, SPKI PEM (brx node keygen writes one)
+   */
+  publicKey?: string;
+  /**
+   * how long the earlier API key and signing key keep working
+   */
+  graceSeconds?: number;
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "NodeKeysRotated".
+ */
+export interface NodeKeysRotated {
+  /**
+   * shown once; brx keeps only its hash
+   */
+  apiKey: string;
+  previousKeysValidUntil: string;
+  signingKeyRotated: boolean;
+}
+/**
  * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "NodeList".
  */

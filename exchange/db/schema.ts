@@ -24,6 +24,8 @@ export interface NodesTable {
   public_key: string;
   status: Generated<'active' | 'disabled'>;
   created_at: Created;
+  previous_public_key: string | null;
+  previous_key_until: Timestamp | null;
 }
 
 export interface SystemsTable {

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { IdParams, KeyRotate, MachineParams, Node, System } from '../../contracts/generated/api.ts';
-import { rule } from '../auth/guard.ts';
-import { canAdministerDepartment, canReadAudit } from '../auth/principal.ts';
+import type { IdParams, KeyRotate, MachineParams, Node, NodeKeyRotate, System } from '../../contracts/generated/api.ts';
+import { principalOf, rule } from '../auth/guard.ts';
+import { canAdministerDepartment, canReadAudit, type Principal } from '../auth/principal.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { actorOf, describe, problemResponses, ref } from '../http/route-helpers.ts';
 import { findMachine, listMachines, type MachineKind, type MachineRow, presentNode, presentSystem } from './machine-store.ts';
-import { changeNode, changeSystem, createNode, createSystem, revokeKeys, rotateKey } from './machines.ts';
+import { changeNode, changeSystem, createNode, createSystem, revokeKeys, rotateKey, rotateOwnNodeKeys } from './machines.ts';
 
 const departmentOf = (request: FastifyRequest) => (request.params as IdParams).id;
 
@@ -133,4 +133,19 @@ export async function machineRoutes(app: FastifyInstance, { db }: { db: Db }) {
         db.transaction().execute((trx) => revokeKeys(trx, kind, request.params.id, request.params.machineId, actorOf(request))),
     });
   }
+
+  app.post<{ Body: NodeKeyRotate }>('/v1/nodes/self/keys', {
+    config: { access: rule('a front-end node, for itself', (p) => p.kind === 'node') },
+    schema: {
+      ...describe('identity', 'A node renews its own API key, and its signing key when it sends a new public key; the earlier ones keep working for graceSeconds'),
+      body: ref('NodeKeyRotate'),
+      response: { 201: ref('NodeKeysRotated'), ...problemResponses },
+    },
+    handler: async (request, reply) => {
+      const node = principalOf(request) as Extract<Principal, { kind: 'node' }>;
+      const grace = request.body.graceSeconds ?? 3600;
+      const rotated = await db.transaction().execute((trx) => rotateOwnNodeKeys(trx, node, request.body.publicKey, grace, actorOf(request)));
+      return reply.status(201).send(rotated);
+    },
+  });
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { NodeCreate, NodeUpdate, SystemCreate, SystemUpdate } from '../../contracts/generated/api.ts';
 import type { AdminEntry } from '../audit/entries.ts';
 import { recordAdminAction } from '../audit/store.ts';
@@ -141,6 +142,23 @@ export async function rotateKey(
     detail: { keyId: key.id, graceSeconds },
   });
   return { apiKey: key.secret, previousKeysValidUntil: at.toISOString() };
+}
+
+/**
+ * A node renews its own credentials (no administrator needed): a new API key, and a new signing
+ * key when it sends one. The earlier API key and signing key keep working for `graceSeconds`, so
+ * batches already signed and spooled with the old key still arrive.
+ */
+export async function rotateOwnNodeKeys(trx: Tx, node: { nodeId: string; departmentId: string }, publicKey: string | undefined, graceSeconds: number, actor: Actor) {
+  const issued = await rotateKey(trx, 'node', node.departmentId, node.nodeId, graceSeconds, actor);
+  if (publicKey !== undefined) {
+    const pem = normaliseEd25519PublicKey(publicKey);
+    await sql`
+      update nodes set previous_public_key = public_key, previous_key_until = now() + make_interval(secs => ${graceSeconds}), public_key = ${pem}
+       where id = ${node.nodeId}`.execute(trx);
+    await recordAdminAction(trx, { ...actor, action: 'node.signing-key.rotate', departmentId: node.departmentId, targetKind: 'node', targetId: node.nodeId, detail: { graceSeconds } });
+  }
+  return { ...issued, signingKeyRotated: publicKey !== undefined };
 }
 
 /** Stops every key of the machine at once (a leaked key, a decommissioned machine). */

@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
 import { batchSignatureHeader, bodyDigest } from '../../contracts/batch-signature.ts';
 import type {
   BatchParams,
@@ -88,11 +89,15 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
       if (typeof signature !== 'string' || signature === '') {
         throw unauthenticated(`Sign the batch: header ${batchSignatureHeader} is missing`);
       }
-      const { public_key } = await db.selectFrom('nodes').select('public_key').where('id', '=', node.nodeId).executeTakeFirstOrThrow();
+      const keys = await db
+        .selectFrom('nodes')
+        .select(['public_key', sql<string | null>`case when previous_key_until > now() then previous_public_key end`.as('previous')])
+        .where('id', '=', node.nodeId)
+        .executeTakeFirstOrThrow();
       const body = request.rawBody!;
-      if (!verifyBatchSignature(public_key, d.code, body, signature)) {
-        throw unauthenticated("The batch signature does not verify with this node's registered Ed25519 key");
-      }
+      // the key the node rotated away from verifies until its overlap ends (batches signed before the switch)
+      const public_key = [keys.public_key, keys.previous].find((k) => k && verifyBatchSignature(k, d.code, body, signature));
+      if (!public_key) throw unauthenticated("The batch signature does not verify with this node's registered Ed25519 key");
       if (request.body.records.length > config.batchMaxRecords) {
         throw new BrxError(
           'BRX_ERR_PAYLOAD_TOO_LARGE',

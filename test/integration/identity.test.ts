@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { forgetCredentials } from '../../exchange/auth/store.ts';
+import { buildDataset, licence, sendBatch, upsert } from '../support/catalog.ts';
 import { buildDepartment, buildNode, buildSystem, buildUser, startTestApp, type TestApp, uniqueUscc } from '../support/app.ts';
 
 let t: TestApp;
@@ -195,5 +198,43 @@ describe('people', () => {
     assert.equal((await t.call(token2, { method: 'GET', url: '/v1/auth/me' })).statusCode, 401);
     const login = await t.call(null, { method: 'POST', url: '/v1/auth/login', payload: { username: user.username, password: 'another-long-password' } });
     assert.equal(login.statusCode, 401);
+  });
+});
+
+describe('a node renewing its own keys', () => {
+  it('gets a new API key and signing key; the old ones keep working for the overlap, then stop', async () => {
+    const department = await buildDepartment(t);
+    const node = await buildNode(t, department.id);
+    const dataset = await buildDataset(t, department.id);
+    const fresh = generateKeyPairSync('ed25519');
+    const rotate = (token: string, body: object) => t.call(token, { method: 'POST', url: '/v1/nodes/self/keys', payload: body });
+
+    const system = await buildSystem(t, department.id);
+    assert.equal((await rotate(system.apiKey, {})).statusCode, 403, 'only a node renews its own keys');
+    const res = await rotate(node.apiKey, { publicKey: fresh.publicKey.export({ format: 'pem', type: 'spki' }).toString(), graceSeconds: 600 });
+    assert.equal(res.statusCode, 201, res.body);
+    assert.equal(res.json().signingKeyRotated, true);
+    const renewed = { apiKey: res.json().apiKey as string, privateKey: fresh.privateKey };
+
+    // during the overlap: old and new API keys, old and new signing keys
+    for (const [apiKey, privateKey, id] of [
+      [node.apiKey, node.privateKey, 'old-old'],
+      [renewed.apiKey, node.privateKey, 'new-old'],
+      [renewed.apiKey, fresh.privateKey, 'new-new'],
+    ] as const) {
+      const sent = await sendBatch(t, { apiKey, privateKey }, dataset.code, { batchId: id, records: [upsert(licence())] });
+      assert.equal(sent.statusCode, 200, `${id}: ${sent.body}`);
+    }
+    const admin = await t.call(t.adminToken, { method: 'GET', url: `/v1/audit/admin?action=node.signing-key.rotate` });
+    assert.ok(admin.json().items.some((e: { targetId: string }) => e.targetId === node.node.id));
+
+    // the overlap ends (on the database's clock, like every credential)
+    await sql`update nodes set previous_key_until = now() - interval '1 second' where id = ${node.node.id}`.execute(t.database.db);
+    await sql`update credentials set revoked_at = now() - interval '1 second' where node_id = ${node.node.id} and revoked_at is not null`.execute(t.database.db);
+    forgetCredentials();
+    assert.equal((await sendBatch(t, { apiKey: node.apiKey, privateKey: fresh.privateKey }, dataset.code, { batchId: 'old-key', records: [upsert(licence())] })).statusCode, 401);
+    const oldSignature = await sendBatch(t, { apiKey: renewed.apiKey, privateKey: node.privateKey }, dataset.code, { batchId: 'old-signature', records: [upsert(licence())] });
+    assert.equal(oldSignature.statusCode, 401);
+    assert.match(oldSignature.json().detail, /does not verify/);
   });
 });

@@ -107,6 +107,7 @@ before(async () => {
     'PATCH /v1/departments/:id/systems/:machineId': { allowed: ['admin', 'aHead'], params: { ...A, machineId: aSystem.system.id }, body: () => ({ description: '业务系统' }) },
     'POST /v1/departments/:id/systems/:machineId/keys': { allowed: ['admin', 'aHead'], params: { ...A, machineId: aSystem.system.id }, body: () => ({ graceSeconds: 86_400 }) },
     'DELETE /v1/departments/:id/systems/:machineId/keys': { allowed: ['admin', 'aHead'], params: { ...A, machineId: aSystem.system.id }, last: 5 },
+    'POST /v1/nodes/self/keys': { allowed: ['aNode', 'bNode'], body: () => ({ graceSeconds: 86_400 }) },
     'GET /v1/users': { allowed: ['admin', 'auditor', 'aHead', 'bHead'] },
     'POST /v1/users': { allowed: ['admin', 'aHead'], body: (c) => ({ username: `made-by-${c}`, displayName: '新人', roles: [{ role: 'approver', departmentId: a.id }] }) },
     'GET /v1/users/:id': { allowed: ['admin', 'aHead', 'aApprover'], params: { id: aApprover.user.id } },
