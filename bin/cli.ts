@@ -2,6 +2,7 @@ import { adminCommand } from './commands/admin.ts';
 import { auditCommand } from './commands/audit.ts';
 import { idCommand } from './commands/id.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { nodeCommand } from './commands/node.ts';
 import { serveCommand } from './commands/serve.ts';
 
 export interface Command {
@@ -16,6 +17,7 @@ const commands: Record<string, Command> = {
   admin: adminCommand,
   audit: auditCommand,
   id: idCommand,
+  node: nodeCommand,
 };
 
 function usage(): string {

@@ -21,3 +21,6 @@ function loadDir(dir: string): NamedSchema[] {
 
 /** The request and response shapes of the HTTP API: validation, types and OpenAPI come from these. */
 export const apiSchemas: readonly NamedSchema[] = Object.freeze(loadDir('./api/'));
+
+/** The front-end node's configuration (node.yaml): validation and types come from these. */
+export const nodeSchemas: readonly NamedSchema[] = Object.freeze(loadDir('./node/'));

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { batchSignatureHeader, bodyDigest } from '../../contracts/batch-signature.ts';
@@ -51,6 +51,14 @@ function requireProviderView(p: Principal, dataset: DatasetRow): void {
 }
 
 export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: Db; config: Config }) {
+  // Nodes send batches gzip-compressed (Content-Encoding: gzip); the body limit counts the
+  // decompressed bytes, so a small compressed body cannot expand past it.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    if (request.headers['content-encoding'] !== 'gzip') return payload;
+    delete request.headers['content-encoding'];
+    delete request.headers['content-length'];
+    return payload.pipe(createGunzip()) as unknown as typeof payload;
+  });
   // The batch signature covers the body byte for byte: keep the bytes as well as the parsed JSON.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {

@@ -26,8 +26,8 @@ export async function brxHome(): Promise<string> {
   return home;
 }
 
-export async function serve(home: string, env: Record<string, string> = {}): Promise<Served> {
-  const port = await freePort();
+export async function serve(home: string, env: Record<string, string> = {}, options: { port?: number } = {}): Promise<Served> {
+  const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, ['bin/brx.js', 'serve', '--demo'], {
     env: { ...process.env, BRX_HOME: home, BRX_PORT: String(port), BRX_LOG_LEVEL: 'warn', DATABASE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import iconv from 'iconv-lite';
+import { freePort } from '../../exchange/db/embedded.ts';
+import { idOf, personOf } from '../bench/household.ts';
+import { onFileEnd } from '../support/database.ts';
+import { brxHome, connectHome, type DemoCredentials, demoCredentials, type Served, serve } from '../support/serve.ts';
+
+/**
+ * The front-end node as a department runs it: `brx node run --config node.yaml` as its own
+ * process, taking files from a drop folder into its spool and sending them to a real exchange
+ * (`brx serve` on the embedded default).
+ */
+let home: string;
+let brx: Served;
+let demo: DemoCredentials;
+let dir: string;
+let port: number;
+
+const people = (from: number, count: number) => Array.from({ length: count }, (_, i) => personOf(from + i));
+const csvLine = (p: Record<string, unknown>) => [p.idNumber, ` ${p.name} `, p.gender === '1' ? '男' : '女', String(p.birthDate).replace(/-/g, '')].join(',');
+
+async function storedKeys(keys: string[]): Promise<{ records: number; events: number }> {
+  const c = await connectHome(home);
+  try {
+    const { rows } = await c.query<{ records: number; events: number }>(
+      `select (select count(*)::int from records r join datasets d on d.id = r.dataset_id where d.code = $1 and r.key = any($2)) as records,
+              (select count(*)::int from events e join datasets d on d.id = e.dataset_id where d.code = $1 and e.key = any($2)) as events`,
+      [demo.dataset, keys],
+    );
+    return rows[0]!;
+  } finally {
+    await c.end();
+  }
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, seconds = 60): Promise<void> {
+  const deadline = performance.now() + seconds * 1000;
+  while (!(await check())) {
+    assert.ok(performance.now() < deadline, `${what} within ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function startNode(): { child: ChildProcess; output: () => string; exited: Promise<unknown> } {
+  const child = spawn(process.execPath, ['bin/brx.js', 'node', 'run', '--config', path.join(dir, 'node.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  onFileEnd(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, output: () => out, exited };
+}
+
+before(async () => {
+  home = await brxHome();
+  port = await freePort();
+  brx = await serve(home, {}, { port });
+  demo = await demoCredentials(home);
+  dir = path.join(home, 'node');
+  await mkdir(path.join(dir, 'drop'), { recursive: true });
+  await writeFile(path.join(dir, 'api-key'), demo.node.apiKey, { mode: 0o600 });
+  await writeFile(path.join(dir, 'node-key.pem'), demo.node.privateKey, { mode: 0o600 });
+  await writeFile(
+    path.join(dir, 'node.yaml'),
+    `# the police bureau's node: household data from the 户籍 system's nightly export
+exchange:
+  url: http://127.0.0.1:${port}
+  apiKeyFile: api-key
+  privateKeyFile: node-key.pem
+spool: spool.db
+jobs:
+  - name: households
+    dataset: ${demo.dataset}
+    batchSize: 100
+    recordsPerSecond: 1500
+    source:
+      kind: file-drop
+      folder: drop
+    mapping:
+      fields:
+        idNumber: { from: 身份证号, transforms: [trim, upper] }
+        name: { from: 姓名, transforms: [trim] }
+        gender: { from: 性别, transforms: [{ codes: { 男: "1", 女: "2" } }] }
+        birthDate: { from: 出生日期, transforms: [{ date: YYYYMMDD }] }
+`,
+  );
+});
+
+describe('brx node', () => {
+  it('takes a GBK CSV in: good rows reach the exchange, every bad row is in the report beside the file', async () => {
+    const good = people(20_000, 3);
+    const badCheck = { ...personOf(20_010), idNumber: `${idOf(20_010).slice(0, 17)}${idOf(20_010).endsWith('0') ? '1' : '0'}` };
+    const lines = ['身份证号,姓名,性别,出生日期', csvLine(good[0]!), csvLine(badCheck), csvLine(good[1]!), `${idOf(20_011)},王五,未知,19900101`, csvLine(good[2]!)];
+    await writeFile(path.join(dir, 'drop', '户籍20261203.csv'), iconv.encode(`${lines.join('\r\n')}\r\n`, 'gbk'));
+    const node = startNode();
+    await until('the file is settled', () => existsSync(path.join(dir, 'drop', 'failed', '户籍20261203.csv.errors.csv')));
+    const report = (await readFile(path.join(dir, 'drop', 'failed', '户籍20261203.csv.errors.csv'), 'utf8')).replace(/^\uFEFF/, '').trim().split('\n');
+    assert.equal(report[0], 'row,field,problem');
+    assert.match(report[1]!, /^2,\/idNumber,is not a valid cn-id-number$/);
+    assert.equal(report[2], '4,/gender,"""未知"" is not in the code table (男, 女)"');
+    assert.equal(report.length, 3, 'exactly the two bad rows');
+    await until('the good rows are in the exchange', async () => (await storedKeys(good.map((p) => String(p.idNumber)))).records === 3);
+    const c = await connectHome(home);
+    const { rows } = await c.query(`select data from records where key = $1`, [good[0]!.idNumber]);
+    await c.end();
+    assert.deepEqual(rows[0].data, { idNumber: good[0]!.idNumber, name: good[0]!.name, gender: good[0]!.gender, birthDate: good[0]!.birthDate });
+    assert.doesNotMatch(node.output(), new RegExp(String(good[0]!.idNumber)), 'no ID number in the node’s log');
+    node.child.kill('SIGTERM');
+    await node.exited;
+  });
+
+  it('killed (-9) while sending, then started again: each record reaches the exchange exactly once', async () => {
+    const batch = people(30_000, 3_000);
+    const csv = ['身份证号,姓名,性别,出生日期', ...batch.map(csvLine)].join('\n');
+    await writeFile(path.join(dir, 'drop', 'big.csv'), csv);
+    const keys = batch.map((p) => String(p.idNumber));
+    const first = startNode();
+    await until('sending has begun', async () => (await storedKeys(keys)).records > 0);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const sent = (await storedKeys(keys)).records;
+    assert.ok(sent < keys.length, `killed part-way (${sent} of ${keys.length} sent)`);
+    const second = startNode();
+    await until('every record arrived', async () => (await storedKeys(keys)).records === keys.length, 120);
+    assert.deepEqual(await storedKeys(keys), { records: keys.length, events: keys.length }, 'one change event per record: nothing applied twice');
+    second.child.kill('SIGTERM');
+    await second.exited;
+  });
+
+  it('keeps taking files in while the exchange is down, and drains its spool when it is back', async () => {
+    const node = startNode();
+    // the node has its contract (it checks rows against it) before the exchange goes away
+    await until('the job has started', () => node.output().includes('job started'));
+    assert.equal(await brx.stop(), 0);
+    const later = people(40_000, 20);
+    await writeFile(path.join(dir, 'drop', 'during-outage.ndjson'), later.map((p) => JSON.stringify({ 身份证号: p.idNumber, 姓名: p.name, 性别: p.gender === '1' ? '男' : '女', 出生日期: String(p.birthDate).replace(/-/g, '') })).join('\n'));
+    await until('taken in while the exchange is down', () => existsSync(path.join(dir, 'drop', 'done', 'during-outage.ndjson')));
+    brx = await serve(home, {}, { port });
+    await until('the spool drained', async () => (await storedKeys(later.map((p) => String(p.idNumber)))).records === later.length, 120);
+    node.child.kill('SIGTERM');
+    await node.exited;
+  });
+});
+
+onFileEnd(async () => {
+  if (brx?.child.exitCode === null) await brx.stop();
+});
