@@ -29,9 +29,7 @@ export interface FieldMapping {
   /**
    * a fixed value instead of a column
    */
-  constant?: {
-    [k: string]: unknown | undefined;
-  };
+  constant?: string | number | boolean;
   /**
    * what text from a file becomes
    */

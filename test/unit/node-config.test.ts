@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../adapters/node/config.ts';
+import { halfWidth, mapRow } from '../../adapters/node/mapping.ts';
+import type { RecordMapping } from '../../contracts/generated/node.ts';
+
+describe('node.yaml', () => {
+  it('reports every bad key, type and missing value at once, each at its path', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'brx-node-config-'));
+    const file = path.join(dir, 'node.yaml');
+    await writeFile(
+      file,
+      `exchange:
+  url: ftp://exchange
+  apiKeyFile: key
+jobs:
+  - name: Households
+    dataset: 360500-014283021-0001
+    batchSize: 9000
+    sourse: {}
+    source: { kind: file-drop, folder: drop, format: xlsx }
+`,
+    );
+    const error = (() => {
+      try {
+        loadConfig(file);
+      } catch (e) {
+        return e as ConfigError;
+      }
+      assert.fail('a bad configuration was accepted');
+    })();
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual([...error.problems].sort(), [
+      '/exchange/privateKeyFile: is missing',
+      '/exchange/url: must match pattern "^https?://"',
+      '/jobs/0/batchSize: must be <= 5000',
+      '/jobs/0/name: must match pattern "^[a-z0-9][a-z0-9-]{0,62}$"',
+      '/jobs/0/source/format: must be one of csv, ndjson',
+      '/jobs/0/sourse: is not a setting (a typo?)',
+    ]);
+  });
+
+  it('reads the secrets and resolves paths relative to the file', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'brx-node-config-'));
+    await writeFile(path.join(dir, 'key'), 'brxn_secret\n');
+    await writeFile(path.join(dir, 'node-key.pem'), 'PEM');
+    await writeFile(path.join(dir, 'node.json'), JSON.stringify({ exchange: { url: 'http://127.0.0.1:8080/', apiKeyFile: 'key', privateKeyFile: 'node-key.pem' }, jobs: [{ name: 'a', dataset: 'x', source: { kind: 'file-drop', folder: 'drop' } }] }));
+    const config = loadConfig(path.join(dir, 'node.json'));
+    assert.equal(config.apiKey, 'brxn_secret');
+    assert.equal(config.exchange.url, 'http://127.0.0.1:8080');
+    assert.equal(config.jobs[0]!.source.folder, path.join(dir, 'drop'));
+    assert.equal(config.spool, path.join(dir, 'spool.db'));
+  });
+});
+
+describe('mapping a source row', () => {
+  it('renames, types and transforms, and reports every problem of the row', () => {
+    const mapping: RecordMapping = {
+      fields: {
+        idNumber: { from: 'SFZH', transforms: ['trim', 'halfwidth', 'upper'] },
+        gender: { from: 'XB', transforms: [{ codes: { 男: '1', 女: '2' } }] },
+        birthDate: { from: 'CSRQ', transforms: [{ date: 'YYYY年MM月DD日' }] },
+        capital: { from: 'ZCZB', type: 'number' },
+        source: { constant: '户籍系统' },
+      },
+      deleteWhen: { field: 'ZT', values: ['注销'] },
+    };
+    const ok = mapRow({ SFZH: ' １１０１０５１９４９１２３１００２ｘ ', XB: '女', CSRQ: '1949年12月31日', ZCZB: '100.5', ZT: '正常' }, mapping);
+    assert.deepEqual(ok, { mapped: { op: 'upsert', data: { idNumber: '11010519491231002X', gender: '2', birthDate: '1949-12-31', capital: 100.5, source: '户籍系统' }, sourceTime: null }, problems: [] });
+    const gone = mapRow({ SFZH: '11010519491231002X', XB: '男', CSRQ: '1949年12月31日', ZCZB: '', ZT: '注销' }, mapping);
+    assert.equal(gone.mapped?.op, 'delete');
+    assert.equal(gone.mapped?.data.capital, undefined, 'an empty cell is an absent value');
+    const bad = mapRow({ SFZH: 'x', XB: '未知', CSRQ: '1949-12-31', ZCZB: '一百' }, mapping);
+    assert.equal(bad.mapped, null);
+    assert.deepEqual(bad.problems.map((p) => p.field), ['gender', 'birthDate', 'capital']);
+  });
+
+  it('turns full-width characters and the ideographic space into half-width', () => {
+    assert.equal(halfWidth('ＡＢＣ１２３（测试）\u3000！'), 'ABC123(测试) !');
+  });
+});
