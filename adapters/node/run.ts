@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import type { Dataset } from '../../contracts/generated/api.ts';
 import type { NodeJob } from '../../contracts/generated/node.ts';
 import { droppedFiles, ErrorReport, readRows, reportPathFor, settle } from '../sources/file-drop.ts';
 import type { LoadedConfig } from './config.ts';
@@ -41,11 +42,35 @@ export async function runNode(config: LoadedConfig, options: { log: Log; signal:
 }
 
 async function runJob(job: NodeJob, client: ExchangeClient, spool: Spool, log: Log, signal: AbortSignal): Promise<void> {
-  const contract = await untilReachable(() => client.dataset(job.dataset).then(contractCheck), job, log, signal);
+  const contract = await currentContract(job, client, spool, log, signal);
   if (!contract) return;
   log('info', 'job started', { job: job.name, dataset: job.dataset, contract: contract.version });
   const hook = job.mapping?.hook ? ((await import(pathToFileURL(job.mapping.hook).href)).default as Hook) : null;
   await Promise.all([readFiles(job, contract, hook, spool, log, signal), send(job, client, spool, log, signal)]);
+}
+
+/**
+ * The dataset's contract: fetched from the exchange and kept in the spool, so that a node started
+ * while the exchange is away goes on with the contract it last saw (rows it takes in are checked
+ * against that; the exchange checks them again). With none kept, it waits for the exchange.
+ */
+async function currentContract(job: NodeJob, client: ExchangeClient, spool: Spool, log: Log, signal: AbortSignal): Promise<ContractCheck | null> {
+  const fetchAndKeep = async () => {
+    const dataset = await client.dataset(job.dataset);
+    spool.remember(job.dataset, dataset);
+    return contractCheck(dataset);
+  };
+  try {
+    return await fetchAndKeep();
+  } catch (error) {
+    if (!(error instanceof TransientError)) throw error;
+    const kept = spool.remembered<Dataset>(job.dataset);
+    if (kept) {
+      log('warn', 'exchange unreachable: checking rows against the contract kept from before', { job: job.name, contract: kept.contract?.version, error: error.message });
+      return contractCheck(kept);
+    }
+    return untilReachable(fetchAndKeep, job, log, signal);
+  }
 }
 
 /** Retries a call while the exchange is away (with backoff), so a node can start before it. */

@@ -39,6 +39,7 @@ export class Spool {
                                           attempts integer not null default 0, created_at integer not null);
       create table if not exists files (job text not null, fingerprint text not null, rows integer not null, primary key (job, fingerprint));
       create table if not exists results (id text primary key, job text not null, result text not null, at integer not null);
+      create table if not exists contracts (dataset text primary key, body text not null, fetched_at integer not null);
     `);
   }
 
@@ -115,6 +116,16 @@ export class Spool {
       id: r.id,
       result: JSON.parse(r.result),
     }));
+  }
+
+  /** The dataset (with its contract) as last fetched, so a node restarted during an outage can go on checking rows. */
+  remember(code: string, dataset: unknown): void {
+    this.#db.prepare('insert or replace into contracts (dataset, body, fetched_at) values (?, ?, ?)').run(code, JSON.stringify(dataset), Date.now());
+  }
+
+  remembered<T>(code: string): T | null {
+    const row = this.#db.prepare('select body from contracts where dataset = ?').get(code) as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as T) : null;
   }
 
   close(): void {

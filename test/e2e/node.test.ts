@@ -147,6 +147,19 @@ describe('brx node', () => {
     node.child.kill('SIGTERM');
     await node.exited;
   });
+
+  it('started while the exchange is down, goes on with the contract it kept', async () => {
+    assert.equal(await brx.stop(), 0);
+    const node = startNode();
+    await until('the node works from its kept contract', () => node.output().includes('contract kept from before'));
+    const more = people(50_000, 5);
+    await writeFile(path.join(dir, 'drop', 'offline.csv'), ['身份证号,姓名,性别,出生日期', ...more.map(csvLine)].join('\n'));
+    await until('taken in without the exchange', () => existsSync(path.join(dir, 'drop', 'done', 'offline.csv')));
+    brx = await serve(home, {}, { port });
+    await until('the spool drained', async () => (await storedKeys(more.map((p) => String(p.idNumber)))).records === more.length, 120);
+    node.child.kill('SIGTERM');
+    await node.exited;
+  });
 });
 
 onFileEnd(async () => {
