@@ -1,3 +1,4 @@
+import { access, constants } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../adapters/node/config.ts';
 import { contractCheck } from '../../adapters/node/contract.ts';
@@ -56,6 +57,10 @@ export const nodeCommand: Command = {
       let ok = true;
       for (const job of config.jobs) {
         try {
+          // the node moves processed files to done/ and failed/: it must be able to write there
+          await access(job.source.folder, constants.R_OK | constants.W_OK).catch(() => {
+            throw new Error(`cannot read and write the drop folder ${job.source.folder}`);
+          });
           const contract = contractCheck(await client.dataset(job.dataset));
           console.log(`job ${job.name}: dataset ${job.dataset}, contract ${contract.version}, key ${contract.keyField}, files from ${job.source.folder}`);
         } catch (error) {

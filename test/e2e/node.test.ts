@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -94,6 +94,12 @@ jobs:
 });
 
 describe('brx node', () => {
+  it('check: reaches the exchange, fetches each job\'s contract, and says what it found', () => {
+    const check = spawnSync(process.execPath, ['bin/brx.js', 'node', 'check', '--config', path.join(dir, 'node.yaml')], { encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    assert.match(check.stdout, new RegExp(`job households: dataset ${demo.dataset}, contract \\d+\\.\\d+, key idNumber`));
+  });
+
   it('takes a GBK CSV in: good rows reach the exchange, every bad row is in the report beside the file', async () => {
     const good = people(20_000, 3);
     const badCheck = { ...personOf(20_010), idNumber: `${idOf(20_010).slice(0, 17)}${idOf(20_010).endsWith('0') ? '1' : '0'}` };
