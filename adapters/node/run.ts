@@ -98,8 +98,8 @@ async function readFiles(job: NodeJob, contract: ContractCheck, hook: Hook | nul
   while (!signal.aborted) {
     for (const file of await droppedFiles(job.source)) {
       if (signal.aborted) return;
-      const report = new ErrorReport(reportPathFor(file, job.source));
       const done = spool.fileProgress(job.name, file.fingerprint);
+      const report = new ErrorReport(reportPathFor(file, job.source), done > 0);
       let chunk: Record<string, unknown>[] = [];
       let rows = 0;
       let good = 0;

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -96,11 +96,22 @@ export async function* readRows(file: DroppedFile, source: FileDropSource): Asyn
   }
 }
 
-/** The error report of a file, written as problems are found (a large file may have many). */
+/**
+ * The error report of a file, written as problems are found (a large file may have many). A node
+ * restarted part-way through a file appends to the report it was writing, so every bad row is in it.
+ */
 export class ErrorReport {
   #out: WriteStream | null = null;
   count = 0;
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    resume = false,
+  ) {
+    if (resume && existsSync(file)) {
+      this.count = Math.max(0, readFileSync(file, 'utf8').split('\n').filter(Boolean).length - 1);
+      this.#out = createWriteStream(file, { encoding: 'utf8', flags: 'a' }).on('error', () => {});
+    }
+  }
 
   add(row: number, field: string, message: string): void {
     this.#out ??= createWriteStream(this.file, { encoding: 'utf8' }).on('error', () => {});
