@@ -141,6 +141,15 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
     },
   });
 
+  /** One batch of a dataset, for its provider department, auditors and platform admins. */
+  async function visibleBatch(request: FastifyRequest<{ Params: BatchParams }>) {
+    const d = await dataset(request.params.code);
+    requireProviderView(principalOf(request), d);
+    const batch = await findBatch(db, d.id, request.params.batchId);
+    if (!batch) throw notFound(`Dataset ${d.code} has no batch ${request.params.batchId}`);
+    return { d, batch };
+  }
+
   app.get<{ Params: BatchParams }>('/v1/datasets/:code/batches/:batchId', {
     config: { access: providerPeopleOrNodes },
     schema: {
@@ -149,11 +158,8 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
       response: { 200: ref('BatchResult'), ...problemResponses },
     },
     handler: async (request) => {
-      const d = await dataset(request.params.code);
-      requireProviderView(principalOf(request), d);
-      const batch = await findBatch(db, d.id, request.params.batchId);
       // a batch is stored with its answer in one transaction: found means answered
-      if (!batch) throw notFound(`Dataset ${d.code} has no batch ${request.params.batchId}`);
+      const { batch } = await visibleBatch(request);
       return { ...(batch.result as BatchResult), replayed: true };
     },
   });
@@ -166,10 +172,7 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
       response: { 200: ref('BatchVerification'), ...problemResponses },
     },
     handler: async (request) => {
-      const d = await dataset(request.params.code);
-      requireProviderView(principalOf(request), d);
-      const batch = await findBatch(db, d.id, request.params.batchId);
-      if (!batch) throw notFound(`Dataset ${d.code} has no batch ${request.params.batchId}`);
+      const { d, batch } = await visibleBatch(request);
       if (!batch.signature || !batch.signing_key || !batch.body_sha256) {
         return { batchId: batch.batch_id, signatureValid: false, bodyMatches: false, detail: 'submitted by a person from quarantine: not signed by a node' };
       }
