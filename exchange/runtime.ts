@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import { createDb, type Db } from './db/database.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { oncePer } from './db/unavailable.ts';
 import path from 'node:path';
 
 export interface Runtime {
@@ -25,15 +26,13 @@ export async function openRuntime(
     : await startEmbeddedDatabase(path.join(config.home, 'postgres'), { log, ...(options.onFatal ? { onFatal: options.onFatal } : {}) });
   const databaseUrl = config.databaseUrl ?? embedded!.url;
   // one line per outage, not one per broken connection
-  let lastReported = 0;
+  const tell = oncePer(10_000);
   const db = createDb({
     url: databaseUrl,
     poolSize: config.dbPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,
     onConnectionError: (error) => {
-      if (Date.now() - lastReported < 10_000) return;
-      lastReported = Date.now();
-      log(`a database connection broke (${error.message}); requests get 503 until the database answers again`);
+      if (tell()) log(`a database connection broke (${error.message}); requests get 503 until the database answers again`);
     },
   });
   try {

@@ -26,7 +26,7 @@ import guard from './auth/guard.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
-import { isDatabaseUnavailable } from './db/unavailable.ts';
+import { isDatabaseUnavailable, oncePer } from './db/unavailable.ts';
 import { healthRoutes } from './http/health.ts';
 import { loggerOptions, requestId } from './http/logging.ts';
 import metrics from './http/metrics.ts';
@@ -146,14 +146,12 @@ function startBackgroundJobs(app: FastifyInstance): void {
   if (seconds === 0) return;
   const running = new Set<Promise<unknown>>();
   const busy = new Set<string>();
-  const warned = new Map<string, number>();
   // While the database is away every turn fails the same way: one warning a minute per job, and
   // the next turn after the database is back simply succeeds.
+  const tell = oncePer(60_000);
   const failed = (name: string, error: unknown) => {
-    if (!isDatabaseUnavailable(error)) return app.log.error({ err: error }, `${name} failed`);
-    if (Date.now() - (warned.get(name) ?? 0) < 60_000) return;
-    warned.set(name, Date.now());
-    app.log.warn(`${name}: the database cannot be reached; trying again on the next turn`);
+    if (!isDatabaseUnavailable(error)) app.log.error({ err: error }, `${name} failed`);
+    else if (tell(name)) app.log.warn(`${name}: the database cannot be reached; trying again on the next turn`);
   };
   // a job still running when its next turn comes skips that turn; shutdown waits for running jobs
   const run = (name: string, job: () => Promise<unknown>) => () => {

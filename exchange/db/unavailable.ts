@@ -28,3 +28,18 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
   return isDatabaseUnavailable(e.cause, depth + 1);
 }
+
+/**
+ * While the database is away the same failure repeats on every request, connection and timer
+ * turn: a notice for it is worth one log line per interval (per key), not one per occurrence.
+ * Returns whether this occurrence should be told.
+ */
+export function oncePer(intervalMs: number): (key?: string) => boolean {
+  const last = new Map<string, number>();
+  return (key = '') => {
+    const now = Date.now();
+    if (now - (last.get(key) ?? Number.NEGATIVE_INFINITY) < intervalMs) return false;
+    last.set(key, now);
+    return true;
+  };
+}

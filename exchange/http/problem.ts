@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import type { ErrorObject } from 'ajv';
 import { pointedErrors } from '../ajv-errors.ts';
-import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { isDatabaseUnavailable, oncePer } from '../db/unavailable.ts';
 import { BrxError, type ErrorCode, errorCodes, type FieldError } from '../errors.ts';
 
 /** Seconds a caller is asked to wait while the database is away (a restart takes a few). */
@@ -68,17 +68,13 @@ function toProblem(error: FastifyError | BrxError | Error, request: FastifyReque
   return base('BRX_ERR_INTERNAL', 'The exchange hit an internal error; quote the request id when you report it');
 }
 
-let unavailableSince = 0;
+const tellOutage = oncePer(60_000);
 
 /** One warning per outage (at most one a minute), not one per request that met it. */
 function logUnavailable(request: FastifyRequest, error: unknown): void {
   const cause = String((error as Error).message);
-  if (Date.now() - unavailableSince < 60_000) {
-    request.log.debug({ cause }, 'database unavailable');
-    return;
-  }
-  unavailableSince = Date.now();
-  request.log.warn({ cause }, 'database unavailable: requests get 503 until it answers again');
+  if (tellOutage()) request.log.warn({ cause }, 'database unavailable: requests get 503 until it answers again');
+  else request.log.debug({ cause }, 'database unavailable');
 }
 
 /**
