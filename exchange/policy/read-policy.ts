@@ -5,7 +5,7 @@ import { principalOf } from '../auth/guard.ts';
 import { canReadAudit, departmentsOf, type Principal } from '../auth/principal.ts';
 import { dayOf, endOfDay } from '../cases/calendar.ts';
 import { type ContractRow, contractOf, type DatasetRow, findDataset } from '../catalog/store.ts';
-import type { Db } from '../db/database.ts';
+import type { Db, Tx } from '../db/database.ts';
 import type { Dispute } from '../events/event-log.ts';
 import { BrxError, forbidden, invalid, notFound } from '../errors.ts';
 import { validateIdNumber } from '../../registries/identifiers/id-number.ts';
@@ -101,8 +101,12 @@ export class ReadAccess {
     return allowed;
   }
 
-  /** As `take`, but none left is 0 (a subscription's events then wait for the next day). */
-  async takeUpTo(db: Db, wanted: number, now: Date): Promise<number> {
+  /**
+   * As `take`, but none left is 0 (a subscription's events then wait for the next day).
+   * `alsoRecord` runs in the same transaction when records were taken (a subscription notes how
+   * far its quota has paid), so the count and the note cannot part in a crash.
+   */
+  async takeUpTo(db: Db, wanted: number, now: Date, alsoRecord?: (trx: Tx, taken: number) => Promise<void>): Promise<number> {
     const limit = this.grant?.records_per_day;
     if (!limit || wanted === 0) return wanted;
     const grantId = this.grant!.id;
@@ -111,7 +115,10 @@ export class ReadAccess {
       await trx.insertInto('grant_usage').values({ grant_id: grantId, day, records: 0 }).onConflict((oc) => oc.doNothing()).execute();
       const used = await trx.selectFrom('grant_usage').select('records').where('grant_id', '=', grantId).where('day', '=', day).forUpdate().executeTakeFirstOrThrow();
       const n = Math.max(0, Math.min(wanted, limit - used.records));
-      if (n > 0) await trx.updateTable('grant_usage').set({ records: used.records + n }).where('grant_id', '=', grantId).where('day', '=', day).execute();
+      if (n > 0) {
+        await trx.updateTable('grant_usage').set({ records: used.records + n }).where('grant_id', '=', grantId).where('day', '=', day).execute();
+        await alsoRecord?.(trx, n);
+      }
       return n;
     });
   }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { SubscriptionEvent, SubscriptionPosition } from '../../contracts/generated/api.ts';
-import type { Db } from '../db/database.ts';
+import type { Db, Tx } from '../db/database.ts';
 import type { CursorSeal } from '../delivery/cursor.ts';
 import type { ReadAccess } from '../policy/read-policy.ts';
 import type { EventLog, StoredEvent } from '../events/event-log.ts';
@@ -34,9 +34,8 @@ export async function nextBatch(db: Db, events: EventLog, seal: CursorSeal, acce
     const found = await recordPage(db, access, { after: sub.snapshot_after ?? undefined, limit, atMostOffset: head });
     // records delivered before (and not acknowledged) were paid for then: they come again free
     const free = sub.charged_key === null ? 0 : found.filter((r) => r.key <= sub.charged_key!).length;
-    const allowed = free + (await access.takeUpTo(db, found.length - free, now));
+    const allowed = free + (await access.takeUpTo(db, found.length - free, now, (trx, n) => markCharged(trx, sub.id, { key: found[free + n - 1]!.key })));
     const page = found.slice(0, allowed);
-    if (access.grant?.records_per_day && page.length > free) await markCharged(db, sub.id, { key: page[page.length - 1]!.key });
     const out: SubscriptionEvent[] = page.map((r) => ({
       type: 'snapshot',
       offset: r.offset,
@@ -65,14 +64,14 @@ export async function nextBatch(db: Db, events: EventLog, seal: CursorSeal, acce
   // delivered (a redelivery was paid for then)
   const fresh = (e: StoredEvent) => e.op === 'upsert' && e.offset > sub.charged_offset;
   const records = shown.filter(fresh).length;
-  const allowed = await access.takeUpTo(db, records, now);
-  let cut = shown.length;
-  if (allowed < records) {
+  // where the batch stops when only `n` records may go: before the (n+1)th fresh one
+  const cutAt = (n: number) => {
     let seen = 0;
-    cut = shown.findIndex((e) => fresh(e) && ++seen > allowed);
-  }
+    return n >= records ? shown.length : shown.findIndex((e) => fresh(e) && ++seen > n);
+  };
+  const allowed = await access.takeUpTo(db, records, now, (trx, n) => markCharged(trx, sub.id, { offset: shown[cutAt(n) - 1]!.offset }));
+  const cut = cutAt(allowed);
   const delivered = shown.slice(0, cut);
-  if (access.grant?.records_per_day && allowed > 0) await markCharged(db, sub.id, { offset: delivered[delivered.length - 1]!.offset });
   // the position stops just before the first event that waits; all of it when none waits
   const nextOffset = cut < shown.length ? shown[cut]!.offset - 1 : stored.length ? stored[stored.length - 1]!.offset : from;
   return {
@@ -85,7 +84,7 @@ export async function nextBatch(db: Db, events: EventLog, seal: CursorSeal, acce
 }
 
 /** Remembers how far the grant's quota has paid for this subscription's deliveries. */
-async function markCharged(db: Db, id: string, through: { offset: number } | { key: string }): Promise<void> {
+async function markCharged(db: Tx, id: string, through: { offset: number } | { key: string }): Promise<void> {
   await db
     .updateTable('subscriptions')
     .set((eb) =>
