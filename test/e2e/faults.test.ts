@@ -100,22 +100,24 @@ describe('the embedded PostgreSQL killed under load', () => {
       }
     };
     const load = [publisher(), publisher(), reader(0), reader(17), prober()];
+    // waits for a condition, checking every 100 ms
+    const until = async (what: string, check: () => boolean | Promise<boolean>, seconds: number) => {
+      const deadline = performance.now() + seconds * 1000;
+      while (!(await check())) {
+        assert.ok(performance.now() < deadline, `${what} within ${seconds} s: ${brx.output()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
     const killer = (async () => {
-      await new Promise((r) => setTimeout(r, 500)); // let the load reach the database first
+      // the kill lands on a loaded database: publishes and reads are going through
+      await until('the load reaches the database', () => acknowledged.length > 0 && answeredReads.length > 0, 30);
       const { pid } = await postmaster(home);
       process.kill(pid, 'SIGKILL');
-      // brx says when it has its database back; then the load runs on a little
-      const until = performance.now() + 60_000;
-      while (!/embedded PostgreSQL is running again/.test(brx.output())) {
-        assert.ok(performance.now() < until, `not restarted within 60 s: ${brx.output()}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const settled = performance.now() + 30_000;
-      while ((await fetch(`${brx.url}/readyz`)).status !== 200) {
-        assert.ok(performance.now() < settled, 'ready again within 30 s of the restart');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await new Promise((r) => setTimeout(r, 500));
+      // brx says when it has its database back; then the load goes on until it gets work done again
+      await until('restarted', () => /embedded PostgreSQL is running again/.test(brx.output()), 60);
+      await until('ready again', async () => (await statusOf(`${brx.url}/readyz`)) === 200, 30);
+      const [published, read] = [acknowledged.length, answeredReads.length];
+      await until('work done after the restart', () => acknowledged.length > published && answeredReads.length > read, 30);
     })();
     try {
       await killer;
