@@ -12,7 +12,7 @@ import { registryRoutes } from './registries/routes.ts';
 import { verifyRoutes } from './verify/routes.ts';
 import { calendarRoutes } from './cases/calendar-routes.ts';
 import { caseRoutes } from './cases/routes.ts';
-import { runCaseScheduler } from './cases/scheduler.ts';
+import { locked, runCaseScheduler } from './cases/scheduler.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { EventLog } from './events/event-log.ts';
 import { PgEventLog } from './events/pg-event-log.ts';
@@ -34,6 +34,8 @@ import openapi from './http/openapi.ts';
 import problem, { clientErrorHandler } from './http/problem.ts';
 import { departmentRoutes } from './identity/department-routes.ts';
 import { machineRoutes } from './identity/machine-routes.ts';
+import { flagOfflineNodes } from './identity/node-health.ts';
+import { nodeHealthRoutes } from './identity/node-health-routes.ts';
 import { userRoutes } from './identity/user-routes.ts';
 
 declare module 'fastify' {
@@ -119,6 +121,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(authRoutes, { db, config });
   await app.register(departmentRoutes, { db });
   await app.register(machineRoutes, { db });
+  await app.register(nodeHealthRoutes, { db });
   await app.register(userRoutes, { db });
   await app.register(auditRoutes, { db });
   await app.register(catalogRoutes, { db });
@@ -167,6 +170,7 @@ function startBackgroundJobs(app: FastifyInstance): void {
   };
   const timers = [
     setInterval(run('case scheduler', () => runCaseScheduler(app.db, app.clock.now(), app.config)), seconds * 1000),
+    setInterval(run('node heartbeats', () => locked(app.db, (trx) => flagOfflineNodes(trx, app.clock.now()))), seconds * 1000),
     setInterval(run('notification outbox', () => deliverNotifications(app.db, app.clock.now(), app.config.webhookGiveUpHours)), Math.min(seconds, 5) * 1000),
     // a round delivers one batch per due subscription; the next second takes the next batches
     setInterval(

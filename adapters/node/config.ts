@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
+import ajvFormatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { nodeSchemas } from '../../contracts/index.ts';
-import type { NodeConfig } from '../../contracts/generated/node.ts';
+import type { DatabaseSource, DatabaseTarget, NodeConfig, NodeJob, ReceiveJob } from '../../contracts/generated/node.ts';
 
 /** A configuration that cannot be used, with every problem at once, each at its path in the file. */
 export class ConfigError extends Error {
@@ -15,14 +16,25 @@ export class ConfigError extends Error {
   }
 }
 
+/** A database source or target with its connection URL read from its file. */
+export type Connected<T extends DatabaseSource | DatabaseTarget> = T & { readonly url: string };
+export type LoadedJob = Omit<NodeJob, 'source'> & { source: Exclude<NodeJob['source'], DatabaseSource> | Connected<DatabaseSource> };
+export type LoadedReceiveJob = Omit<ReceiveJob, 'target'> & { target: Connected<DatabaseTarget> };
+
 /** A node's configuration, checked, with paths made absolute and secrets read. */
-export interface LoadedConfig extends NodeConfig {
+export interface LoadedConfig extends Omit<NodeConfig, 'jobs' | 'receive'> {
   readonly file: string;
   readonly apiKey: string;
   readonly privateKeyPem: string;
+  /** the key business systems present to POST /push; null without http-intake jobs */
+  readonly intakeKey: string | null;
+  readonly jobs: LoadedJob[];
+  readonly receive: LoadedReceiveJob[];
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+// ajv-formats is CommonJS: its plugin function is the module's `default` export
+const ajvFormats = (ajvFormatsModule as unknown as { default: (ajv: Ajv) => Ajv }).default;
+const ajv = ajvFormats(new Ajv({ allErrors: true, useDefaults: true, strict: false, discriminator: true, verbose: true }));
 for (const schema of nodeSchemas) ajv.addSchema(schema);
 const validate = ajv.getSchema('NodeConfig#')!;
 
@@ -38,6 +50,14 @@ function describe(e: ErrorObject): string {
       return `${at}: must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
     case 'const':
       return `${at}: must be ${JSON.stringify(e.params.allowedValue)}`;
+    case 'discriminator': {
+      // the kinds the alternatives name: a const or an enum of their tag
+      const kinds = ((e.parentSchema as { oneOf?: { $ref: string }[] }).oneOf ?? []).flatMap((branch) => {
+        const tag = (ajv.getSchema(branch.$ref)?.schema as { properties?: Record<string, { const?: string; enum?: string[] }> } | undefined)?.properties?.[e.params.tag];
+        return tag?.const ? [tag.const] : (tag?.enum ?? []);
+      });
+      return `${at}/${e.params.tag}: must be one of ${kinds.join(', ')}`;
+    }
     default:
       return `${at}: ${e.message}`;
   }
@@ -71,9 +91,12 @@ export function loadConfig(file: string): LoadedConfig {
   const resolve = (p: string) => path.resolve(dir, p);
   const problems: string[] = [];
   const names = new Set<string>();
-  config.jobs.forEach((job, i) => {
-    if (names.has(job.name)) problems.push(`/jobs/${i}/name: "${job.name}" names another job too`);
-    names.add(job.name);
+  const jobs = config.jobs ?? [];
+  const receive = config.receive ?? [];
+  if (jobs.length + receive.length === 0) problems.push('/jobs: give at least one job (or /receive job)');
+  [...jobs.map((j, i) => [j.name, `/jobs/${i}`] as const), ...receive.map((j, i) => [j.name, `/receive/${i}`] as const)].forEach(([name, at]) => {
+    if (names.has(name)) problems.push(`${at}/name: "${name}" names another job too`);
+    names.add(name);
   });
   const secret = (pointer: string, p: string) => {
     try {
@@ -85,18 +108,33 @@ export function loadConfig(file: string): LoadedConfig {
   };
   const apiKey = secret('/exchange/apiKeyFile', config.exchange.apiKeyFile);
   const privateKeyPem = secret('/exchange/privateKeyFile', config.exchange.privateKeyFile);
+  const pushing = jobs.some((j) => j.source.kind === 'http-intake');
+  if (pushing && !config.listen?.apiKeyFile) problems.push('/listen/apiKeyFile: is missing (a job takes pushes: business systems need a key to push with)');
+  const intakeKey = pushing && config.listen?.apiKeyFile ? secret('/listen/apiKeyFile', config.listen.apiKeyFile) : null;
+  const loadedJobs = jobs.map((j, i): LoadedJob => {
+    const source = j.source;
+    return {
+      ...j,
+      source:
+        source.kind === 'file-drop'
+          ? { ...source, folder: resolve(source.folder) }
+          : source.kind === 'http-intake'
+            ? source
+            : { ...source, url: secret(`/jobs/${i}/source/urlFile`, source.urlFile) },
+      ...(j.mapping?.hook ? { mapping: { ...j.mapping, hook: resolve(j.mapping.hook) } } : {}),
+    };
+  });
+  const loadedReceive = receive.map((j, i): LoadedReceiveJob => ({ ...j, target: { ...j.target, url: secret(`/receive/${i}/target/urlFile`, j.target.urlFile) } }));
   if (problems.length) throw new ConfigError(absolute, problems);
   return {
     ...config,
     file: absolute,
     apiKey,
     privateKeyPem,
+    intakeKey,
     exchange: { ...config.exchange, url: config.exchange.url.replace(/\/+$/, '') },
     spool: resolve(config.spool ?? 'spool.db'),
-    jobs: config.jobs.map((j) => ({
-      ...j,
-      source: { ...j.source, folder: resolve(j.source.folder) },
-      ...(j.mapping?.hook ? { mapping: { ...j.mapping, hook: resolve(j.mapping.hook) } } : {}),
-    })) as NodeConfig['jobs'],
+    jobs: loadedJobs,
+    receive: loadedReceive,
   };
 }

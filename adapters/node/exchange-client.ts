@@ -1,7 +1,10 @@
 import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { batchSignatureHeader, batchSigningMessage } from '../../contracts/batch-signature.ts';
-import type { BatchResult, Dataset } from '../../contracts/generated/api.ts';
+import type { BatchResult, Dataset, EventBatch, NodeHeartbeat, Subscription, SubscriptionCreate, SubscriptionPosition } from '../../contracts/generated/api.ts';
+
+/** The header with which a node acts for one of its department's systems (receiving jobs). */
+export const onBehalfOfHeader = 'x-brx-on-behalf-of';
 
 /** The exchange could not be reached or asked to come back later: try again, nothing was decided. */
 export class TransientError extends Error {}
@@ -71,6 +74,30 @@ export class ExchangeClient {
       headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', [batchSignatureHeader]: signature },
     });
     return this.#json<BatchResult>(res);
+  }
+
+  /** Reports the node's state (heartbeat). */
+  async heartbeat(report: NodeHeartbeat): Promise<void> {
+    const res = await this.#call('POST', '/v1/nodes/self/heartbeat', { body: Buffer.from(JSON.stringify(report)), headers: { 'content-type': 'application/json' } });
+    if (!res.ok) await this.#json(res);
+    else await res.body?.cancel();
+  }
+
+  /** Calls made for a system of the node's department: its grants decide, the exchange audits them as the system's, via this node. */
+  forSystem(systemId: string) {
+    const headers = { [onBehalfOfHeader]: systemId };
+    const json = { ...headers, 'content-type': 'application/json' };
+    const path = (id: string) => `/v1/subscriptions/${encodeURIComponent(id)}`;
+    return {
+      dataset: async (code: string) => this.#json<Dataset>(await this.#call('GET', `/v1/datasets/${encodeURIComponent(code)}`, { headers })),
+      subscribe: async (body: SubscriptionCreate) =>
+        this.#json<Subscription>(await this.#call('POST', '/v1/subscriptions', { body: Buffer.from(JSON.stringify(body)), headers: json })),
+      subscription: async (id: string) => this.#json<Subscription>(await this.#call('GET', path(id), { headers })),
+      events: async (id: string, limit: number, waitSeconds: number) =>
+        this.#json<EventBatch>(await this.#call('GET', `${path(id)}/events?limit=${limit}&wait=${waitSeconds}`, { headers })),
+      ack: async (id: string, next: SubscriptionPosition) =>
+        this.#json<Subscription>(await this.#call('POST', `${path(id)}/ack`, { body: Buffer.from(JSON.stringify(next)), headers: json })),
+    };
   }
 
   /** The exchange's answer to a batch sent earlier, or null if it never arrived. */

@@ -92,7 +92,9 @@ export function mapRow(row: Row, mapping: RecordMapping | undefined): { mapped: 
   const time = mapping?.sourceTimeField ? row[mapping.sourceTimeField] : undefined;
   let sourceTime: string | null = null;
   if (time !== undefined && time !== null && time !== '') {
-    const parsed = time instanceof Date ? time : new Date(String(time));
+    // a database time without a zone (timestamp, DATETIME) is China's time, as departments keep it
+    const text = String(time).trim();
+    const parsed = time instanceof Date ? time : new Date(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text.replace(' ', 'T')}+08:00` : text);
     if (Number.isNaN(parsed.getTime())) problems.push({ field: mapping!.sourceTimeField!, message: `"${time}" is not a date-time` });
     else sourceTime = parsed.toISOString();
   }

@@ -28,8 +28,9 @@ export interface PendingBatch {
 export class Spool {
   readonly #db: Database.Database;
 
-  constructor(file: string) {
-    this.#db = new Database(file);
+  constructor(file: string, options: { readonly?: boolean } = {}) {
+    this.#db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    if (options.readonly) return;
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
     this.#db.exec(`
@@ -40,20 +41,45 @@ export class Spool {
       create table if not exists files (job text not null, fingerprint text not null, rows integer not null, primary key (job, fingerprint));
       create table if not exists results (id text primary key, job text not null, result text not null, at integer not null);
       create table if not exists contracts (dataset text primary key, body text not null, fetched_at integer not null);
+      create table if not exists sources (job text primary key, progress text not null);
+      create table if not exists rejects (id integer primary key autoincrement, job text not null, key text not null, field text not null, problem text not null, at integer not null);
+      create table if not exists state (name text primary key, value text not null);
     `);
   }
 
   /**
-   * Adds a source's good records and how far the source has been read (a file's rows) in one
-   * transaction: both or neither survive a crash, so a restarted node reads on from there.
+   * Adds a source's good records and how far the source has been read (a file's rows, a
+   * database's watermark) in one transaction: both or neither survive a crash, so a restarted
+   * node reads on from there.
    */
-  accept(job: string, records: readonly Record<string, unknown>[], file?: { fingerprint: string; rows: number }): void {
+  accept(job: string, records: readonly Record<string, unknown>[], read?: { file: { fingerprint: string; rows: number } } | { source: unknown }): void {
     const insert = this.#db.prepare('insert into records (job, record) values (?, ?)');
-    const progress = this.#db.prepare('insert into files (job, fingerprint, rows) values (?, ?, ?) on conflict (job, fingerprint) do update set rows = excluded.rows');
     this.#db.transaction(() => {
       for (const r of records) insert.run(job, JSON.stringify(r));
-      if (file) progress.run(job, file.fingerprint, file.rows);
+      if (read && 'file' in read) {
+        this.#db
+          .prepare('insert into files (job, fingerprint, rows) values (?, ?, ?) on conflict (job, fingerprint) do update set rows = excluded.rows')
+          .run(job, read.file.fingerprint, read.file.rows);
+      } else if (read) {
+        this.#db.prepare('insert or replace into sources (job, progress) values (?, ?)').run(job, JSON.stringify(read.source));
+      }
     })();
+  }
+
+  /** How far a database source has been read, or null for a source not read yet. */
+  sourceProgress<T>(job: string): T | null {
+    const row = this.#db.prepare('select progress from sources where job = ?').get(job) as { progress: string } | undefined;
+    return row ? (JSON.parse(row.progress) as T) : null;
+  }
+
+  /** A small named value that must survive restarts (a receiving job's subscription id, the node's last state). */
+  get<T>(name: string): T | null {
+    const row = this.#db.prepare('select value from state where name = ?').get(name) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : null;
+  }
+
+  set(name: string, value: unknown): void {
+    this.#db.prepare('insert or replace into state (name, value) values (?, ?)').run(name, JSON.stringify(value));
   }
 
   /** How many rows of a file are spooled already (0 for a new file). */
@@ -66,12 +92,29 @@ export class Spool {
     this.#db.prepare('delete from files where job = ? and fingerprint = ?').run(job, fingerprint);
   }
 
-  /** The batch the job was sending when the node stopped, if any: it goes again first, unchanged. */
-  pending(job: string): PendingBatch | null {
-    const row = this.#db.prepare('select id, job, body, count, attempts from batches where job = ? order by created_at limit 1').get(job) as
-      | PendingBatch
-      | undefined;
-    return row ?? null;
+  /** The oldest batch cut and not yet accepted that no sender holds: it goes again, unchanged. */
+  pending(job: string, held: ReadonlySet<string> = new Set()): PendingBatch | null {
+    const rows = this.#db.prepare('select id, job, body, count, attempts from batches where job = ? order by created_at, rowid').all(job) as PendingBatch[];
+    return rows.find((b) => !held.has(b.id)) ?? null;
+  }
+
+  /** Rows of a database source that did not fit the contract: kept (the last 10,000 per job) for `brx node status`. */
+  reject(job: string, rejects: readonly { key: string; field: string; message: string }[]): void {
+    if (rejects.length === 0) return;
+    const insert = this.#db.prepare('insert into rejects (job, key, field, problem, at) values (?, ?, ?, ?, ?)');
+    this.#db.transaction(() => {
+      for (const r of rejects) insert.run(job, r.key, r.field, r.message, Date.now());
+      this.#db.prepare('delete from rejects where job = ? and id <= (select max(id) from rejects where job = ?) - 10000').run(job, job);
+    })();
+  }
+
+  rejects(job: string, limit = 20): { key: string; field: string; problem: string; at: number }[] {
+    return this.#db.prepare('select key, field, problem, at from rejects where job = ? order by id desc limit ?').all(job, limit) as {
+      key: string;
+      field: string;
+      problem: string;
+      at: number;
+    }[];
   }
 
   /** Cuts the next batch off the job's queue, fixing its id and body before anything is sent. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import { JSONParser } from '@streamparser/json-node';
 import iconv from 'iconv-lite';
 import type { FileDropSource } from '../../contracts/generated/node.ts';
 import type { Row } from '../node/mapping.ts';
@@ -12,13 +13,16 @@ import type { Row } from '../node/mapping.ts';
 export interface DroppedFile {
   readonly name: string;
   readonly path: string;
-  readonly format: 'csv' | 'ndjson';
+  readonly format: 'csv' | 'ndjson' | 'json';
   /** name, size and modification time: a file replaced under the same name is a new file */
   readonly fingerprint: string;
 }
 
-const formatOf = (name: string, configured?: 'csv' | 'ndjson') =>
-  configured ?? (/\.csv$/i.test(name) ? 'csv' : /\.(ndjson|jsonl)$/i.test(name) ? 'ndjson' : null);
+const formatOf = (name: string, configured?: DroppedFile['format']) =>
+  configured ?? (/\.csv$/i.test(name) ? 'csv' : /\.(ndjson|jsonl)$/i.test(name) ? 'ndjson' : /\.json$/i.test(name) ? 'json' : null);
+
+const objectOrProblem = (n: number, value: unknown) =>
+  value === null || typeof value !== 'object' || Array.isArray(value) ? { n, row: null, problem: 'is not a JSON object' } : { n, row: value as Row };
 
 /** Files waiting in the folder, oldest first; done/ and failed/ hold the processed ones. */
 export async function droppedFiles(source: FileDropSource): Promise<DroppedFile[]> {
@@ -82,14 +86,23 @@ export async function* readRows(file: DroppedFile, source: FileDropSource): Asyn
     }
     return;
   }
+  if (file.format === 'json') {
+    // an array of objects, one element at a time: the parser keeps no more than the element it is in
+    const elements = text.pipe(new JSONParser({ paths: ['$.*'], keepStack: false }));
+    let n = 0;
+    try {
+      for await (const { value } of elements as AsyncIterable<{ value: unknown }>) yield objectOrProblem(++n, value);
+    } catch (error) {
+      yield { n: n + 1, row: null, problem: `the file is not a JSON array past this element: ${(error as Error).message}` };
+    }
+    return;
+  }
   let n = 0;
   for await (const line of createInterface({ input: text, crlfDelay: Number.POSITIVE_INFINITY })) {
     if (line.trim() === '') continue;
     n += 1;
     try {
-      const value = JSON.parse(line) as unknown;
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) yield { n, row: null, problem: 'is not a JSON object' };
-      else yield { n, row: value as Row };
+      yield objectOrProblem(n, JSON.parse(line));
     } catch (error) {
       yield { n, row: null, problem: `is not JSON: ${(error as Error).message}` };
     }

@@ -1534,6 +1534,44 @@ export interface NodeCreated {
   apiKey: string;
 }
 /**
+ * What a front-end node reports of itself every heartbeatSeconds; counts and states only, never a record
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "NodeHeartbeat".
+ */
+export interface NodeHeartbeat {
+  version: string;
+  startedAt: string;
+  intervalSeconds?: number;
+  /**
+   * @maxItems 200
+   */
+  jobs: {
+    name: string;
+    kind: 'file-drop' | 'postgres' | 'mysql' | 'http-intake' | 'receive';
+    dataset?: string;
+    /**
+     * waiting: the exchange is unreachable and rows wait in the spool; failing: the source, target or exchange refuses
+     */
+    state: 'starting' | 'backfill' | 'running' | 'waiting' | 'failing' | 'stopped';
+    /**
+     * records taken in and not yet accepted by the exchange
+     */
+    spoolDepth: number;
+    /**
+     * over the last minute
+     */
+    rowsPerSecond: number;
+    backfill?: {
+      read: number;
+      total: number;
+    };
+    lastSuccessAt: string | null;
+    lastError: string | null;
+    lastErrorAt?: string | null;
+  }[];
+}
+/**
  * A node renews its own credentials: always a new API key, and a new Ed25519 signing key when publicKey is given. The earlier ones keep working for graceSeconds.
  *
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -1569,6 +1607,27 @@ export interface NodeList {
   items: Node[];
 }
 /**
+ * A node as its department's admins see it: online while its heartbeats keep coming, and what it last reported
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "NodeStatus".
+ */
+export interface NodeStatus {
+  id: string;
+  name: string;
+  departmentId: string;
+  /**
+   * false once three heartbeats in a row are missing (and for a node that never sent one)
+   */
+  online: boolean;
+  lastHeartbeatAt: string | null;
+  /**
+   * when the missing heartbeat was due; the department's admins were notified
+   */
+  offlineSince: string | null;
+  report: NodeHeartbeat | null;
+}
+/**
  * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "NodeUpdate".
  */
@@ -1590,7 +1649,8 @@ export interface Notification {
     | 'deadline_near'
     | 'grant_expiring'
     | 'assigned'
-    | 'backlog';
+    | 'backlog'
+    | 'node_offline';
   title: string;
   caseNo: string | null;
   grantId: string | null;

@@ -1,6 +1,16 @@
 /* Generated from contracts/node/*.json by `npm run contracts`. Do not edit: change the schema and regenerate. */
 
 /**
+ * 库表: a table or query of the department's PostgreSQL or MySQL/MariaDB database, first read whole in key order (resumable), then incrementally by a watermark
+ *
+ * This interface was referenced by `BrxNode`'s JSON-Schema
+ * via the `definition` "DatabaseSource".
+ */
+export type DatabaseSource = DatabaseSource1 & DatabaseSource2;
+export type DatabaseSource1 = {
+  [k: string]: unknown | undefined;
+};
+/**
  * trim · halfwidth (全角 → 半角) · upper · lower · {date: 'YYYYMMDD'} (a date in that layout to YYYY-MM-DD) · {codes: {'男': '1'}} (a code table; a value not in it is an error)
  *
  * This interface was referenced by `BrxNode`'s JSON-Schema
@@ -17,6 +27,71 @@ export type Transform =
       };
     };
 
+export interface DatabaseSource2 {
+  kind: 'postgres' | 'mysql';
+  /**
+   * a file holding the connection URL (postgres://… or mysql://…, with its password), mode 0600
+   */
+  urlFile: string;
+  /**
+   * a table or view, optionally schema.table
+   */
+  table?: string;
+  /**
+   * instead of a table: a SELECT whose rows are read (without ORDER BY or LIMIT; the node adds its own)
+   */
+  query?: string;
+  /**
+   * a unique, non-null column: the back-fill goes in its order and it breaks watermark ties
+   */
+  key: string;
+  /**
+   * how changes are found after the back-fill; without it the table is read whole once and then only checked for nothing
+   */
+  watermark?: {
+    /**
+     * an updated_at column set by the database on every change, or an id that only grows
+     */
+    column: string;
+    type?: 'timestamp' | 'sequence';
+    /**
+     * rows younger than this (by the database's clock) wait for the next poll, so a transaction that commits late is not skipped
+     */
+    lateCommitSeconds?: number;
+  };
+  pollSeconds?: number;
+  /**
+   * rows per query and per spool transaction
+   */
+  chunkRows?: number;
+}
+/**
+ * a table of the department's PostgreSQL or MySQL/MariaDB database that received records are upserted into (and deleted from)
+ *
+ * This interface was referenced by `BrxNode`'s JSON-Schema
+ * via the `definition` "DatabaseTarget".
+ */
+export interface DatabaseTarget {
+  kind: 'postgres' | 'mysql';
+  /**
+   * a file holding the connection URL, mode 0600
+   */
+  urlFile: string;
+  /**
+   * optionally schema.table; created if missing
+   */
+  table: string;
+  /**
+   * the column holding the record's key (the primary key)
+   */
+  keyColumn?: string;
+  /**
+   * column → field of the record; without it each granted field goes to a column of its own name
+   */
+  columns?: {
+    [k: string]: string | undefined;
+  };
+}
 /**
  * This interface was referenced by `BrxNode`'s JSON-Schema
  * via the `definition` "FieldMapping".
@@ -46,14 +121,23 @@ export interface FileDropSource {
   kind: 'file-drop';
   folder: string;
   /**
-   * default: from each file's extension (.csv, .ndjson/.jsonl)
+   * default: from each file's extension (.csv, .ndjson/.jsonl, .json: an array of objects)
    */
-  format?: 'csv' | 'ndjson';
+  format?: 'csv' | 'ndjson' | 'json';
   /**
    * auto: a UTF-8 byte order mark or valid UTF-8 is UTF-8, anything else GB18030 (a superset of GBK)
    */
   encoding?: 'auto' | 'utf-8' | 'gb18030';
   delimiter?: string;
+}
+/**
+ * the department's business systems POST rows to the node (POST /push/{job} on the node's local listener), answered once the rows are in the spool
+ *
+ * This interface was referenced by `BrxNode`'s JSON-Schema
+ * via the `definition` "HttpIntakeSource".
+ */
+export interface HttpIntakeSource {
+  kind: 'http-intake';
 }
 /**
  * A front-end node's configuration (node.yaml or node.json). Relative paths are relative to the file.
@@ -82,9 +166,18 @@ export interface NodeConfig {
    */
   spool?: string;
   /**
-   * @minItems 1
+   * publishing: a source's rows into a dataset
    */
-  jobs: [NodeJob, ...NodeJob[]];
+  jobs?: NodeJob[];
+  /**
+   * receiving: a subscription's records into a local table
+   */
+  receive?: ReceiveJob[];
+  listen?: NodeListener;
+  /**
+   * how often the node reports its state to the exchange
+   */
+  heartbeatSeconds?: number;
 }
 /**
  * This interface was referenced by `BrxNode`'s JSON-Schema
@@ -99,9 +192,13 @@ export interface NodeJob {
    * the dataset code the job publishes to
    */
   dataset: string;
-  source: FileDropSource;
+  source: FileDropSource | DatabaseSource | HttpIntakeSource;
   mapping?: RecordMapping;
   batchSize?: number;
+  /**
+   * batches in flight at once
+   */
+  sendConcurrency?: number;
   /**
    * send-rate limit (流量控制); none by default
    */
@@ -121,7 +218,7 @@ export interface RecordMapping {
     [k: string]: FieldMapping | undefined;
   };
   /**
-   * the column with the time the record was last changed at the source (default: when the node read it)
+   * the column with the time the record was last changed at the source (default: when the node read it); a time without a zone is China Standard Time
    */
   sourceTimeField?: string;
   /**
@@ -138,4 +235,45 @@ export interface RecordMapping {
    * a JavaScript module whose default export (row, record) => record | null adjusts each record (null drops it)
    */
   hook?: string;
+}
+/**
+ * 库表交换 (the consumer side): follows a subscription held for one of the department's systems and writes what arrives into a local table; the cursor moves only after the local write has committed
+ *
+ * This interface was referenced by `BrxNode`'s JSON-Schema
+ * via the `definition` "ReceiveJob".
+ */
+export interface ReceiveJob {
+  name: string;
+  dataset: string;
+  /**
+   * the department's consuming system whose subscribe grant this uses
+   */
+  system: string;
+  /**
+   * an existing pull subscription of that system; without it the node creates one and keeps its id
+   */
+  subscription?: string;
+  /**
+   * for a subscription the node creates: changes from now, or a snapshot first (needs the file mode in the grant)
+   */
+  start?: 'now' | 'beginning';
+  target: DatabaseTarget;
+  eventsPerPoll?: number;
+}
+/**
+ * the node's own HTTP listener: POST /push/{job} for http-intake jobs, GET /status and GET /metrics
+ *
+ * This interface was referenced by `BrxNode`'s JSON-Schema
+ * via the `definition` "NodeListener".
+ */
+export interface NodeListener {
+  /**
+   * localhost by default: only programs on this machine can reach it
+   */
+  host?: string;
+  port?: number;
+  /**
+   * a file holding the key business systems send as Bearer to /push (not the exchange's key); required when a job takes pushes
+   */
+  apiKeyFile?: string;
 }

@@ -42,7 +42,7 @@ export function actorColumns(actor: AdminEntry['actor']): {
     case 'node':
       return { actor_kind: 'node', actor_id: actor.nodeId, actor_name: actor.name };
     case 'system':
-      return { actor_kind: 'system', actor_id: actor.systemId, actor_name: actor.name };
+      return { actor_kind: 'system', actor_id: actor.systemId, actor_name: actor.via ? `${actor.name} (via node ${actor.via.name})` : actor.name };
     case 'subject':
       return { actor_kind: 'subject', actor_id: null, actor_name: null };
   }

@@ -40,7 +40,8 @@ export function accessRow(entry: AccessEntry, at = now()): Record<string, unknow
     mode: entry.mode,
     subject_keys: [...(entry.subjectKeys ?? [])],
     fields: [...(entry.fields ?? [])],
-    query: entry.query ?? null,
+    // a node reading for its department's system (a receiving job) is named beside the system
+    query: a.kind === 'system' && a.via ? { ...(entry.query ?? {}), viaNode: a.via.nodeId } : (entry.query ?? null),
     record_count: entry.recordCount ?? entry.subjectKeys?.length ?? 0,
     outcome: entry.outcome,
     disclose_after: entry.discloseAfter ?? null,

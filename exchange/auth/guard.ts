@@ -3,7 +3,11 @@ import fp from 'fastify-plugin';
 import type { Db } from '../db/database.ts';
 import { forbidden, unauthenticated } from '../errors.ts';
 import type { Principal } from './principal.ts';
-import { findPrincipal, forgetCredentials } from './store.ts';
+import { findPrincipal, forgetCredentials, systemForNode } from './store.ts';
+
+/** A node acting for a system of its department names the system here (receiving jobs). */
+export const onBehalfOfHeader = 'x-brx-on-behalf-of';
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Who may call a route: a named rule over the principal and the request (path params). */
 export interface Rule {
@@ -62,8 +66,15 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db; cacheSeconds
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw unauthenticated();
-    const principal = await findPrincipal(options.db, match[1]!, options.cacheSeconds * 1000);
+    let principal = await findPrincipal(options.db, match[1]!, options.cacheSeconds * 1000);
     if (!principal) throw unauthenticated('The credential is unknown, expired or revoked');
+    const behalf = request.headers[onBehalfOfHeader];
+    if (behalf !== undefined) {
+      if (principal.kind !== 'node') throw forbidden(`Only a front-end node may act for a system (${onBehalfOfHeader})`);
+      const system = typeof behalf === 'string' && uuid.test(behalf) ? await systemForNode(options.db, principal, behalf, options.cacheSeconds * 1000) : null;
+      if (!system) throw forbidden(`${onBehalfOfHeader}: not an active system of this node's department`);
+      principal = system;
+    }
     request.principal = principal;
     // before the body is read: a caller who may not call the route learns nothing about it
     if (!access.allow(principal, request)) throw forbidden(`Only ${access.who} may do this`);

@@ -27,6 +27,8 @@ export type Principal =
       readonly systemId: string;
       readonly name: string;
       readonly departmentId: string;
+      /** the department's node calling for the system (a receiving job), when it is not the system itself */
+      readonly via?: { readonly nodeId: string; readonly name: string };
     }
   | {
       readonly kind: 'subject';

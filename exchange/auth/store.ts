@@ -100,6 +100,28 @@ async function lookUpPrincipal(db: Db, hash: Buffer): Promise<Principal | null> 
   }
 }
 
+/**
+ * A node acting for one of its department's systems (a receiving job writes what the system is
+ * granted into the department's own database): the system, active, of the node's very department,
+ * or null. Cached like machine credentials.
+ */
+export async function systemForNode(db: Db, node: Extract<Principal, { kind: 'node' }>, systemId: string, cacheMs = 0): Promise<Principal | null> {
+  const cacheKey = `via:${node.nodeId}:${systemId}`;
+  const hit = cacheMs > 0 ? machineCache.get(cacheKey) : undefined;
+  if (hit && hit.until > Date.now()) return hit.principal;
+  const row = await db
+    .selectFrom('systems')
+    .select(['id', 'name'])
+    .where('id', '=', systemId)
+    .where('department_id', '=', node.departmentId)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  if (!row) return null;
+  const principal: Principal = { kind: 'system', credentialId: node.credentialId, systemId: row.id, name: row.name, departmentId: node.departmentId, via: { nodeId: node.nodeId, name: node.name } };
+  if (cacheMs > 0) machineCache.set(cacheKey, { principal, until: Date.now() + cacheMs });
+  return principal;
+}
+
 export type CredentialOwner =
   | { kind: 'session'; userId: string }
   | { kind: 'node'; nodeId: string }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import iconv from 'iconv-lite';
 import { freePort } from '../../exchange/db/embedded.ts';
 import { idOf, personOf } from '../bench/household.ts';
 import { onFileEnd } from '../support/database.ts';
+import { startNode, storedKeys, until } from '../support/node.ts';
 import { brxHome, connectHome, type DemoCredentials, demoCredentials, type Served, serve } from '../support/serve.ts';
 
 /**
@@ -24,39 +25,8 @@ let port: number;
 const people = (from: number, count: number) => Array.from({ length: count }, (_, i) => personOf(from + i));
 const csvLine = (p: Record<string, unknown>) => [p.idNumber, ` ${p.name} `, p.gender === '1' ? '男' : '女', String(p.birthDate).replace(/-/g, '')].join(',');
 
-async function storedKeys(keys: string[]): Promise<{ records: number; events: number }> {
-  const c = await connectHome(home);
-  try {
-    const { rows } = await c.query<{ records: number; events: number }>(
-      `select (select count(*)::int from records r join datasets d on d.id = r.dataset_id where d.code = $1 and r.key = any($2)) as records,
-              (select count(*)::int from events e join datasets d on d.id = e.dataset_id where d.code = $1 and e.key = any($2)) as events`,
-      [demo.dataset, keys],
-    );
-    return rows[0]!;
-  } finally {
-    await c.end();
-  }
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, seconds = 60): Promise<void> {
-  const deadline = performance.now() + seconds * 1000;
-  while (!(await check())) {
-    assert.ok(performance.now() < deadline, `${what} within ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function startNode(): { child: ChildProcess; output: () => string; exited: Promise<unknown> } {
-  const child = spawn(process.execPath, ['bin/brx.js', 'node', 'run', '--config', path.join(dir, 'node.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  onFileEnd(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, output: () => out, exited };
-}
+const stored = (keys: string[]) => storedKeys(home, demo.dataset, keys);
+const runNode = () => startNode(path.join(dir, 'node.yaml'));
 
 before(async () => {
   home = await brxHome();
@@ -105,14 +75,14 @@ describe('brx node', () => {
     const badCheck = { ...personOf(20_010), idNumber: `${idOf(20_010).slice(0, 17)}${idOf(20_010).endsWith('0') ? '1' : '0'}` };
     const lines = ['身份证号,姓名,性别,出生日期', csvLine(good[0]!), csvLine(badCheck), csvLine(good[1]!), `${idOf(20_011)},王五,未知,19900101`, csvLine(good[2]!)];
     await writeFile(path.join(dir, 'drop', '户籍20261203.csv'), iconv.encode(`${lines.join('\r\n')}\r\n`, 'gbk'));
-    const node = startNode();
+    const node = runNode();
     await until('the file is settled', () => existsSync(path.join(dir, 'drop', 'failed', '户籍20261203.csv.errors.csv')));
     const report = (await readFile(path.join(dir, 'drop', 'failed', '户籍20261203.csv.errors.csv'), 'utf8')).replace(/^\uFEFF/, '').trim().split('\n');
     assert.equal(report[0], 'row,field,problem');
     assert.match(report[1]!, /^2,\/idNumber,is not a valid cn-id-number$/);
     assert.equal(report[2], '4,/gender,"""未知"" is not in the code table (男, 女)"');
     assert.equal(report.length, 3, 'exactly the two bad rows');
-    await until('the good rows are in the exchange', async () => (await storedKeys(good.map((p) => String(p.idNumber)))).records === 3);
+    await until('the good rows are in the exchange', async () => (await stored(good.map((p) => String(p.idNumber)))).records === 3);
     const c = await connectHome(home);
     const { rows } = await c.query(`select data from records where key = $1`, [good[0]!.idNumber]);
     await c.end();
@@ -127,21 +97,21 @@ describe('brx node', () => {
     const csv = ['身份证号,姓名,性别,出生日期', ...batch.map(csvLine)].join('\n');
     await writeFile(path.join(dir, 'drop', 'big.csv'), csv);
     const keys = batch.map((p) => String(p.idNumber));
-    const first = startNode();
-    await until('sending has begun', async () => (await storedKeys(keys)).records > 0);
+    const first = runNode();
+    await until('sending has begun', async () => (await stored(keys)).records > 0);
     first.child.kill('SIGKILL');
     await first.exited;
-    const sent = (await storedKeys(keys)).records;
+    const sent = (await stored(keys)).records;
     assert.ok(sent < keys.length, `killed part-way (${sent} of ${keys.length} sent)`);
-    const second = startNode();
-    await until('every record arrived', async () => (await storedKeys(keys)).records === keys.length, 120);
-    assert.deepEqual(await storedKeys(keys), { records: keys.length, events: keys.length }, 'one change event per record: nothing applied twice');
+    const second = runNode();
+    await until('every record arrived', async () => (await stored(keys)).records === keys.length, 120);
+    assert.deepEqual(await stored(keys), { records: keys.length, events: keys.length }, 'one change event per record: nothing applied twice');
     second.child.kill('SIGTERM');
     await second.exited;
   });
 
   it('keeps taking files in while the exchange is down, and drains its spool when it is back', async () => {
-    const node = startNode();
+    const node = runNode();
     // the node has its contract (it checks rows against it) before the exchange goes away
     await until('the job has started', () => node.output().includes('job started'));
     assert.equal(await brx.stop(), 0);
@@ -149,20 +119,20 @@ describe('brx node', () => {
     await writeFile(path.join(dir, 'drop', 'during-outage.ndjson'), later.map((p) => JSON.stringify({ 身份证号: p.idNumber, 姓名: p.name, 性别: p.gender === '1' ? '男' : '女', 出生日期: String(p.birthDate).replace(/-/g, '') })).join('\n'));
     await until('taken in while the exchange is down', () => existsSync(path.join(dir, 'drop', 'done', 'during-outage.ndjson')));
     brx = await serve(home, {}, { port });
-    await until('the spool drained', async () => (await storedKeys(later.map((p) => String(p.idNumber)))).records === later.length, 120);
+    await until('the spool drained', async () => (await stored(later.map((p) => String(p.idNumber)))).records === later.length, 120);
     node.child.kill('SIGTERM');
     await node.exited;
   });
 
   it('started while the exchange is down, goes on with the contract it kept', async () => {
     assert.equal(await brx.stop(), 0);
-    const node = startNode();
+    const node = runNode();
     await until('the node works from its kept contract', () => node.output().includes('contract kept from before'));
     const more = people(50_000, 5);
     await writeFile(path.join(dir, 'drop', 'offline.csv'), ['身份证号,姓名,性别,出生日期', ...more.map(csvLine)].join('\n'));
     await until('taken in without the exchange', () => existsSync(path.join(dir, 'drop', 'done', 'offline.csv')));
     brx = await serve(home, {}, { port });
-    await until('the spool drained', async () => (await storedKeys(more.map((p) => String(p.idNumber)))).records === more.length, 120);
+    await until('the spool drained', async () => (await stored(more.map((p) => String(p.idNumber)))).records === more.length, 120);
     node.child.kill('SIGTERM');
     await node.exited;
   });

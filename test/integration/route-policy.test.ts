@@ -14,8 +14,10 @@ import { grant } from '../support/registries.ts';
  * provider, owning every resource named in the URL) and of department B (a consumer holding a
  * grant on A's dataset). The table says who gets past authorisation; everyone else must get
  * 401, 403 or 404 — never a 2xx — and anonymous callers 401 everywhere but login and health.
+ * Two more callers are nodes acting for a system (X-Brx-On-Behalf-Of, a receiving job): B's node
+ * for B's system may do exactly what B's system may; A's node naming B's system, nothing.
  */
-const callers = ['anonymous', 'admin', 'auditor', 'aHead', 'aApprover', 'aNode', 'aSystem', 'bHead', 'bApprover', 'bNode', 'bSystem'] as const;
+const callers = ['anonymous', 'admin', 'auditor', 'aHead', 'aApprover', 'aNode', 'aSystem', 'bHead', 'bApprover', 'bNode', 'bSystem', 'bNodeForBSystem', 'aNodeForBSystem'] as const;
 type Caller = (typeof callers)[number];
 
 const everyone: Caller[] = ['admin', 'auditor', 'aHead', 'aApprover', 'aNode', 'aSystem', 'bHead', 'bApprover', 'bNode', 'bSystem'];
@@ -34,6 +36,7 @@ interface Expected {
 
 let t: TestApp;
 const tokens = {} as Record<Caller, string | null>;
+const actingFor = {} as Partial<Record<Caller, string>>;
 let table: Record<string, Expected>;
 let users: Record<string, { user: { username: string } }>;
 const passwords: Record<string, string> = {};
@@ -66,7 +69,10 @@ before(async () => {
     bApprover: bApprover.token,
     bNode: bNode.apiKey,
     bSystem: bSystem.apiKey,
+    bNodeForBSystem: bNode.apiKey,
+    aNodeForBSystem: aNode.apiKey,
   });
+  Object.assign(actingFor, { bNodeForBSystem: bSystem.system.id, aNodeForBSystem: bSystem.system.id });
   const contacts = { primary: aApprover.user.id };
   const modes = ['pull', 'subscribe', 'verify', 'file'];
   const dataset = await buildDataset(t, a.id, { contacts, exchangeModes: modes });
@@ -87,7 +93,7 @@ before(async () => {
   const batchBody = JSON.stringify({ batchId: 'route-table', records: [upsert(licence())] });
   const A = { id: a.id, code: dataset.code };
   table = {
-    'POST /v1/auth/login': { allowed: ['anonymous', ...everyone], body: () => ({ username: aHead.user.username, password: aHead.password }) },
+    'POST /v1/auth/login': { allowed: ['anonymous', ...everyone, 'aNodeForBSystem'] /* public: the header is not looked at */, body: () => ({ username: aHead.user.username, password: aHead.password }) },
     // the keys of A's node and system were revoked by the rows run just before
     'POST /v1/auth/logout': { allowed: everyone.filter((c) => c !== 'aNode' && c !== 'aSystem'), last: 6 },
     'GET /v1/auth/me': { allowed: everyone },
@@ -108,6 +114,8 @@ before(async () => {
     'POST /v1/departments/:id/systems/:machineId/keys': { allowed: ['admin', 'aHead'], params: { ...A, machineId: aSystem.system.id }, body: () => ({ graceSeconds: 86_400 }) },
     'DELETE /v1/departments/:id/systems/:machineId/keys': { allowed: ['admin', 'aHead'], params: { ...A, machineId: aSystem.system.id }, last: 5 },
     'POST /v1/nodes/self/keys': { allowed: ['aNode', 'bNode'], body: () => ({ graceSeconds: 86_400 }) },
+    'POST /v1/nodes/self/heartbeat': { allowed: ['aNode', 'bNode'], body: () => ({ version: '0.1.0', startedAt: clock.now().toISOString(), jobs: [] }) },
+    'GET /v1/nodes/:id/status': { allowed: ['admin', 'aHead'], params: { id: aNode.node.id } },
     'GET /v1/users': { allowed: ['admin', 'auditor', 'aHead', 'bHead'] },
     'POST /v1/users': { allowed: ['admin', 'aHead'], body: (c) => ({ username: `made-by-${c}`, displayName: '新人', roles: [{ role: 'approver', departmentId: a.id }] }) },
     'GET /v1/users/:id': { allowed: ['admin', 'aHead', 'aApprover'], params: { id: aApprover.user.id } },
@@ -204,18 +212,19 @@ describe('every route as every caller', () => {
       const url = pattern.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(expected.params?.[name] ?? `missing-${name}`)) + ((expected as { query?: string }).query ?? '');
       // callers that must be refused go first, as an allowed call may change what the others see;
       // in a destructive row the person it concerns acts before those who act on them
-      const refused = callers.filter((c) => !expected.allowed.includes(c));
-      const allowed = callers.filter((c) => expected.allowed.includes(c));
+      const allows = (c: Caller) => expected.allowed.includes(c) || (c === 'bNodeForBSystem' && expected.allowed.includes('bSystem'));
+      const refused = callers.filter((c) => !allows(c));
+      const allowed = callers.filter((c) => allows(c));
       for (const caller of [...refused, ...(expected.last ? allowed.reverse() : allowed)]) {
         const body = expected.body?.(caller);
         const res = await t.call(tokens[caller], {
           method: method as 'GET',
           url,
-          headers: expected.headers?.(caller) ?? {},
+          headers: { ...(expected.headers?.(caller) ?? {}), ...(actingFor[caller] ? { 'x-brx-on-behalf-of': actingFor[caller] } : {}) },
           ...(body === undefined ? {} : { payload: body as string }),
         });
         const s = res.statusCode;
-        const allowed = expected.allowed.includes(caller);
+        const allowed = allows(caller);
         const ok = caller === 'anonymous' && !allowed ? s === 401 : allowed ? s !== 401 && s !== 403 && s < 500 : [401, 403, 404].includes(s);
         if (!ok) wrong.push(`${route} as ${caller}: ${s} ${res.body.slice(0, 160)}`);
         if (route === 'POST /v1/users/:id/password' && s === 200) passwords.aApprover = 'another-long-password';

@@ -71,7 +71,8 @@ describe('property: masking is total and never shows the value', () => {
         const masked = mask(rule, value);
         if (masked === undefined) return true;
         assert.equal(typeof masked, 'string');
-        assert.notEqual(masked, value);
+        // only a value made of mask characters may come out as it went in (fast-check found "*")
+        if (typeof value !== 'string' || !/^\*+$/.test(value)) assert.notEqual(masked, value);
         assert.ok([...(masked as string)].length <= [...(value as string)].length);
         return true;
       }),

@@ -38,8 +38,56 @@ jobs:
       '/exchange/url: must match pattern "^https?://"',
       '/jobs/0/batchSize: must be <= 5000',
       '/jobs/0/name: must match pattern "^[a-z0-9][a-z0-9-]{0,62}$"',
-      '/jobs/0/source/format: must be one of csv, ndjson',
+      '/jobs/0/source/format: must be one of csv, ndjson, json',
       '/jobs/0/sourse: is not a setting (a typo?)',
+    ]);
+  });
+
+  it('names the problems of database sources, receiving jobs and the listener by their paths', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'brx-node-config-'));
+    await writeFile(path.join(dir, 'key'), 'brxn_secret');
+    await writeFile(path.join(dir, 'node-key.pem'), 'PEM');
+    const file = path.join(dir, 'node.yaml');
+    await writeFile(
+      file,
+      `exchange: { url: "http://127.0.0.1:8080", apiKeyFile: key, privateKeyFile: node-key.pem }
+jobs:
+  - { name: people, dataset: d, source: { kind: postgres, urlFile: pg-url, table: people, watermark: { column: updated_at, type: clock } } }
+  - { name: pushed, dataset: d, source: { kind: http-intake } }
+  - { name: oracle, dataset: d, source: { kind: oracle } }
+receive:
+  - { name: people, dataset: d, system: not-a-uuid, target: { kind: mysql, table: people } }
+`,
+    );
+    const error = (() => {
+      try {
+        loadConfig(file);
+      } catch (e) {
+        return e as ConfigError;
+      }
+      assert.fail('a bad configuration was accepted');
+    })();
+    assert.deepEqual([...error.problems].sort(), [
+      '/jobs/0/source/key: is missing',
+      '/jobs/0/source/watermark/type: must be one of timestamp, sequence',
+      '/jobs/2/source/kind: must be one of file-drop, postgres, mysql, http-intake',
+      '/receive/0/system: must match format "uuid"',
+      '/receive/0/target/urlFile: is missing',
+    ]);
+    await writeFile(file, (await import('node:fs')).readFileSync(file, 'utf8').replace('type: clock', 'type: sequence').replace(', watermark', ', key: id, watermark').replace(/ {2}- \{ name: oracle.*\n/, '').replace('not-a-uuid', '8f1f2c3e-1b2a-4c5d-9e8f-0a1b2c3d4e5f').replace('kind: mysql,', 'kind: mysql, urlFile: my-url,'));
+    const again = (() => {
+      try {
+        loadConfig(file);
+      } catch (e) {
+        return e as ConfigError;
+      }
+      assert.fail('a bad configuration was accepted');
+    })();
+    assert.deepEqual([...again.problems].sort(), [
+      `/jobs/0/source/urlFile: ${path.join(dir, 'pg-url')} cannot be read (ENOENT)`,
+      '/listen/apiKeyFile: is missing (a job takes pushes: business systems need a key to push with)',
+      '/receive/0/name: "people" names another job too',
+      `/receive/0/target/urlFile: ${path.join(dir, 'my-url')} cannot be read (ENOENT)`,
     ]);
   });
 
@@ -51,7 +99,7 @@ jobs:
     const config = loadConfig(path.join(dir, 'node.json'));
     assert.equal(config.apiKey, 'brxn_secret');
     assert.equal(config.exchange.url, 'http://127.0.0.1:8080');
-    assert.equal(config.jobs[0]!.source.folder, path.join(dir, 'drop'));
+    assert.deepEqual(config.jobs[0]!.source, { kind: 'file-drop', folder: path.join(dir, 'drop'), encoding: 'auto', delimiter: ',' });
     assert.equal(config.spool, path.join(dir, 'spool.db'));
   });
 });

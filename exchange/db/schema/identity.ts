@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { Created, Timestamp } from './columns.ts';
+import type { Created, Json, Timestamp } from './columns.ts';
 
 /** Departments, nodes, systems, people and their credentials (0001_foundation). */
 
@@ -24,6 +24,9 @@ export interface NodesTable {
   created_at: Created;
   previous_public_key: string | null;
   previous_key_until: Timestamp | null;
+  last_heartbeat_at: Timestamp | null;
+  heartbeat: Json | null;
+  offline_since: Timestamp | null;
 }
 
 export interface SystemsTable {
