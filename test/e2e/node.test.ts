@@ -21,6 +21,8 @@ let brx: Served;
 let demo: DemoCredentials;
 let dir: string;
 let port: number;
+let listenPort: number;
+const intakeKey = 'intake-key-of-the-户籍-system'.replace(/[^\x20-\x7e]/g, 'x');
 
 const people = (from: number, count: number) => Array.from({ length: count }, (_, i) => personOf(from + i));
 const csvLine = (p: Record<string, unknown>) => [p.idNumber, ` ${p.name} `, p.gender === '1' ? '男' : '女', String(p.birthDate).replace(/-/g, '')].join(',');
@@ -37,6 +39,15 @@ before(async () => {
   await mkdir(path.join(dir, 'drop'), { recursive: true });
   await writeFile(path.join(dir, 'api-key'), demo.node.apiKey, { mode: 0o600 });
   await writeFile(path.join(dir, 'node-key.pem'), demo.node.privateKey, { mode: 0o600 });
+  await writeFile(path.join(dir, 'intake-key'), intakeKey, { mode: 0o600 });
+  listenPort = await freePort();
+  const mapping = `    mapping:
+      fields:
+        idNumber: { from: 身份证号, transforms: [trim, upper] }
+        name: { from: 姓名, transforms: [trim] }
+        gender: { from: 性别, transforms: [{ codes: { 男: "1", 女: "2" } }] }
+        birthDate: { from: 出生日期, transforms: [{ date: YYYYMMDD }] }
+`;
   await writeFile(
     path.join(dir, 'node.yaml'),
     `# the police bureau's node: household data from the 户籍 system's nightly export
@@ -45,6 +56,7 @@ exchange:
   apiKeyFile: api-key
   privateKeyFile: node-key.pem
 spool: spool.db
+listen: { port: ${listenPort}, apiKeyFile: intake-key }
 jobs:
   - name: households
     dataset: ${demo.dataset}
@@ -53,13 +65,11 @@ jobs:
     source:
       kind: file-drop
       folder: drop
-    mapping:
-      fields:
-        idNumber: { from: 身份证号, transforms: [trim, upper] }
-        name: { from: 姓名, transforms: [trim] }
-        gender: { from: 性别, transforms: [{ codes: { 男: "1", 女: "2" } }] }
-        birthDate: { from: 出生日期, transforms: [{ date: YYYYMMDD }] }
-`,
+${mapping}  # the 户籍 counter system pushes each registration as it happens
+  - name: counter
+    dataset: ${demo.dataset}
+    source: { kind: http-intake }
+${mapping}`,
   );
 });
 
@@ -90,6 +100,27 @@ describe('brx node', () => {
     assert.doesNotMatch(node.output(), new RegExp(String(good[0]!.idNumber)), 'no ID number in the node’s log');
     node.child.kill('SIGTERM');
     await node.exited;
+  });
+
+  it('takes a JSON array file element by element, and pushes from the business system answered row by row', async () => {
+    const [a, b, c] = people(60_000, 3);
+    const asRow = (p: Record<string, unknown>) => ({ 身份证号: p.idNumber, 姓名: p.name, 性别: p.gender === '1' ? '男' : '女', 出生日期: String(p.birthDate).replace(/-/g, '') });
+    await writeFile(path.join(dir, 'drop', 'array.json'), JSON.stringify([asRow(a!), asRow(b!), 'not a row']));
+    const node = runNode();
+    await until('the JSON file is settled', () => existsSync(path.join(dir, 'drop', 'failed', 'array.json.errors.csv')), 60, node);
+    const report = (await readFile(path.join(dir, 'drop', 'failed', 'array.json.errors.csv'), 'utf8')).replace(/^\uFEFF/, '').trim().split('\n');
+    assert.deepEqual(report, ['row,field,problem', '3,/,is not a JSON object']);
+    const push = (body: unknown, key = intakeKey) =>
+      fetch(`http://127.0.0.1:${listenPort}/push/counter`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await until('the intake is ready', async () => (await push([])).status === 200, 60, node);
+    assert.equal((await push([asRow(c!)], 'wrong-key')).status, 401);
+    const answer = await push([asRow(c!), { ...asRow(c!), 出生日期: '1990-13-45' }]);
+    assert.equal(answer.status, 200);
+    assert.deepEqual(await answer.json(), { accepted: 1, rejected: [{ row: 2, field: '/birthDate', problem: '"1990-13-45" is not a date laid out as YYYYMMDD' }] });
+    await until('the file rows and the pushed row are in the exchange', async () => (await stored([a!, b!, c!].map((p) => String(p.idNumber)))).records === 3, 60, node);
+    const metrics = await (await fetch(`http://127.0.0.1:${listenPort}/metrics`)).text();
+    assert.match(metrics, /^brx_node_rows_rejected_total\{job="counter"\} 1$/m);
+    await node.stop();
   });
 
   it('killed (-9) while sending, then started again: each record reaches the exchange exactly once', async () => {
