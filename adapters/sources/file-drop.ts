@@ -53,10 +53,9 @@ export async function detectEncoding(file: string, configured: FileDropSource['e
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     const sample = buffer.subarray(0, bytesRead);
     if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) return 'utf-8';
-    // a multi-byte character cut at the end of the sample is not a reason to doubt it
-    const whole = bytesRead < buffer.length ? sample : sample.subarray(0, Math.max(0, bytesRead - 3));
+    // streaming: a multi-byte character cut at the end of the sample is not a reason to doubt it
     try {
-      new TextDecoder('utf-8', { fatal: true }).decode(whole);
+      new TextDecoder('utf-8', { fatal: true }).decode(sample, { stream: bytesRead === buffer.length });
       return 'utf-8';
     } catch {
       return 'gb18030';

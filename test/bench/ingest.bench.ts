@@ -1,18 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { type KeyObject, sign } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { batchSigningMessage } from '../../contracts/batch-signature.ts';
-import { draftDataset, publishDataset } from '../../exchange/catalog/datasets.ts';
-import { freePort } from '../../exchange/db/embedded.ts';
-import { createDepartment } from '../../exchange/identity/departments.ts';
-import { createNode } from '../../exchange/identity/machines.ts';
-import { composeIdNumber } from '../../registries/identifiers/id-number.ts';
-import { composeUscc } from '../../registries/identifiers/uscc.ts';
 import { benchDatabase, printTable, round } from './harness.ts';
+import { populationDataset, rssOf, startServer, syntheticPerson } from './population.ts';
 
 /**
  * `npm run bench -- ingest`: BENCH_RECORDS (default 1,000,000) population-like records with valid
@@ -25,59 +18,6 @@ import { benchDatabase, printTable, round } from './harness.ts';
 const total = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const batchSize = 5000;
-const regions = ['360502', '360521', '360503', '360102', '360111'];
-const surnames = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗';
-const given = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华';
-
-/**
- * Person i: a distinct, valid ID number (birth dates walk from 1940 day by day per region, the
- * sequence number counts the walks), a name, an address.
- */
-function syntheticPerson(i: number) {
-  const region = regions[i % regions.length]!;
-  const day = Math.floor(i / regions.length);
-  const date = new Date(Date.UTC(1940, 0, 1) + (day % 29_000) * 86_400_000).toISOString().slice(0, 10);
-  const idNumber = composeIdNumber(region, date.replace(/-/g, ''), Math.floor(day / 29_000));
-  return {
-    idNumber,
-    name: surnames[i % surnames.length]! + given[(i * 7) % given.length]! + (i % 3 ? given[(i * 13) % given.length]! : ''),
-    gender: Number(idNumber[16]) % 2 ? '1' : '2',
-    birthDate: date,
-    ethnicity: '01',
-    householdRegion: region,
-    address: `江西省新余市渝水区仙来大道${(i % 999) + 1}号`,
-    status: 'living',
-  };
-}
-
-const contract = {
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['idNumber', 'name', 'gender', 'birthDate', 'status'],
-    properties: {
-      idNumber: { type: 'string', format: 'cn-id-number' },
-      name: { type: 'string', minLength: 1, maxLength: 50 },
-      gender: { type: 'string', enum: ['1', '2', '9'] },
-      birthDate: { type: 'string', format: 'date' },
-      ethnicity: { type: 'string', pattern: '^[0-9]{2}$' },
-      householdRegion: { type: 'string', pattern: '^[0-9]{6}$' },
-      address: { type: 'string', maxLength: 200 },
-      status: { type: 'string', enum: ['living', 'deceased', 'emigrated', 'cancelled'] },
-    },
-  },
-  fields: {
-    idNumber: { title: '公民身份号码', sensitivity: 'sensitive-personal', masking: 'id-number', searchable: true },
-    name: { title: '姓名', sensitivity: 'personal', masking: 'name', searchable: true },
-    gender: { title: '性别', sensitivity: 'personal' },
-    birthDate: { title: '出生日期', sensitivity: 'personal' },
-    ethnicity: { title: '民族', sensitivity: 'sensitive-personal' },
-    householdRegion: { title: '户籍地行政区划', sensitivity: 'personal' },
-    address: { title: '户籍地址', sensitivity: 'personal', masking: 'address' },
-    status: { title: '人员状态', sensitivity: 'personal' },
-  },
-} as const;
-
 function batchBody(n: number, from: number, sourceTime: string): string {
   const records = [];
   for (let i = from; i < Math.min(from + batchSize, total); i++) {
@@ -85,26 +25,6 @@ function batchBody(n: number, from: number, sourceTime: string): string {
     records.push({ op: 'upsert', key: data.idNumber, data, sourceTime });
   }
   return JSON.stringify({ batchId: `bench-${n}`, records });
-}
-
-function rssOf(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
-}
-
-async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['bin/brx.js', 'serve', '--port', String(port)], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, BRX_LOG_LEVEL: 'warn', BRX_ADMIN_PASSWORD: 'bench-admin-password' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200) return { child, url };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('brx serve did not become ready');
 }
 
 async function copyBaseline(databaseUrl: string): Promise<number> {
@@ -131,29 +51,7 @@ async function copyBaseline(databaseUrl: string): Promise<number> {
 
 export async function bench() {
   const database = await benchDatabase();
-  const actor = { actor: { kind: 'platform', name: 'bench' } } as const;
-  const keys = generateKeyPairSync('ed25519');
-  const { code, apiKey } = await database.db.transaction().execute(async (trx) => {
-    const police = await createDepartment(trx, { code: composeUscc('1', '1', '360500', '01428302'), name: '新余市公安局', level: 'city', regionCode: '360500' }, actor);
-    const node = await createNode(trx, police.id, { name: 'bench-node', publicKey: keys.publicKey.export({ format: 'pem', type: 'spki' }).toString() }, actor);
-    const code = await draftDataset(
-      trx,
-      {
-        name: '人口基本信息（基准测试）',
-        providerDepartmentId: police.id,
-        class: 'base',
-        sharingType: 'conditional',
-        openType: 'closed',
-        exchangeModes: ['pull', 'subscribe'],
-        updateCycle: 'realtime',
-        keyField: 'idNumber',
-        contract: structuredClone(contract) as never,
-      },
-      actor,
-    );
-    await publishDataset(trx, code, actor);
-    return { code, apiKey: node.apiKey };
-  });
+  const { code, apiKey, keys } = await populationDataset(database.db);
 
   process.stderr.write(`  COPY baseline: ${total.toLocaleString()} rows…\n`);
   const copyRate = await copyBaseline(database.url);
