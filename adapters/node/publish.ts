@@ -283,9 +283,7 @@ async function send({ job, client, spool, status, log, signal }: PublishContext,
   while (!signal.aborted) {
     const batch =
       spool.pending(job.name, holding) ??
-      spool.cut(job.name, job.batchSize ?? 500, () => `${job.name}-${randomUUID()}`, (records, id) =>
-        Buffer.from(JSON.stringify({ batchId: id, records: records.map((r) => r.record) })),
-      );
+      spool.cut(job.name, job.batchSize ?? 500, () => `${job.name}-${randomUUID()}`);
     if (!batch) {
       await sleep(500, signal);
       continue;

@@ -12,11 +12,6 @@ import Database from 'better-sqlite3';
  * the same id — the exchange applies a batch id once — and records leave the spool only with
  * the exchange's accepted answer.
  */
-export interface SpooledRecord {
-  readonly seq: number;
-  readonly record: Record<string, unknown>;
-}
-
 export interface PendingBatch {
   readonly id: string;
   readonly job: string;
@@ -117,8 +112,11 @@ export class Spool {
     }[];
   }
 
-  /** Cuts the next batch off the job's queue, fixing its id and body before anything is sent. */
-  cut(job: string, max: number, batchId: () => string, body: (records: SpooledRecord[], id: string) => Buffer): PendingBatch | null {
+  /**
+   * Cuts the next batch off the job's queue, fixing its id and body before anything is sent. The
+   * records are kept as JSON text and go into the body as they are (no parsing and printing again).
+   */
+  cut(job: string, max: number, batchId: () => string): PendingBatch | null {
     return this.#db.transaction(() => {
       const rows = this.#db.prepare('select seq, record from records where job = ? and batch is null order by seq limit ?').all(job, max) as {
         seq: number;
@@ -126,10 +124,7 @@ export class Spool {
       }[];
       if (rows.length === 0) return null;
       const id = batchId();
-      const bytes = body(
-        rows.map((r) => ({ seq: r.seq, record: JSON.parse(r.record) })),
-        id,
-      );
+      const bytes = Buffer.from(`{"batchId":${JSON.stringify(id)},"records":[${rows.map((r) => r.record).join(',')}]}`);
       this.#db.prepare('insert into batches (id, job, body, count, created_at) values (?, ?, ?, ?, ?)').run(id, job, bytes, rows.length, Date.now());
       this.#db.prepare('update records set batch = ? where job = ? and batch is null and seq <= ?').run(id, job, rows[rows.length - 1]!.seq);
       return { id, job, body: bytes, count: rows.length, attempts: 0 };

@@ -107,7 +107,7 @@ jobs:
     dataset: ${code}
     batchSize: ${batchSize}
     sendConcurrency: ${senders}
-    source: { kind: postgres, urlFile: db-url, table: rkxx, key: id, watermark: { column: gxsj }, chunkRows: 10000 }
+    source: { kind: postgres, urlFile: db-url, table: rkxx, key: id, watermark: { column: gxsj } }
     mapping:
       fields:
         idNumber: { from: sfzh }
@@ -155,10 +155,10 @@ async function csvInConstantMemory(megabytes: number) {
     const p = syntheticPerson(i % 5_000_000);
     const line = `${p.idNumber},${p.name},${p.gender},${p.birthDate},${p.ethnicity},${p.householdRegion},${p.address},${p.status}\n`;
     written += Buffer.byteLength(line);
-    if (!out.write(line)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
     if (i % 2_000_000 === 0) process.stderr.write(`  writing a ${megabytes} MB CSV: ${mib(written)} MiB…\n`);
   }
-  await new Promise((r) => out.end(r));
+  await new Promise<void>((r) => out.end(() => r()));
   const size = (await stat(file)).size;
   const check = contractCheck({ code: 'bench', keyField: 'idNumber', contract: { version: '1.0', schema: contract.schema } } as unknown as Dataset);
   const fields = Object.fromEntries(

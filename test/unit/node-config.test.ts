@@ -7,6 +7,17 @@ import { ConfigError, loadConfig } from '../../adapters/node/config.ts';
 import { halfWidth, mapRow } from '../../adapters/node/mapping.ts';
 import type { RecordMapping } from '../../contracts/generated/node.ts';
 
+/** The problems a configuration file is refused with, sorted. */
+function problemsOf(file: string): string[] {
+  try {
+    loadConfig(file);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    return [...e.problems].sort();
+  }
+  assert.fail('a bad configuration was accepted');
+}
+
 describe('node.yaml', () => {
   it('reports every bad key, type and missing value at once, each at its path', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'brx-node-config-'));
@@ -24,16 +35,7 @@ jobs:
     source: { kind: file-drop, folder: drop, format: xlsx }
 `,
     );
-    const error = (() => {
-      try {
-        loadConfig(file);
-      } catch (e) {
-        return e as ConfigError;
-      }
-      assert.fail('a bad configuration was accepted');
-    })();
-    assert.ok(error instanceof ConfigError);
-    assert.deepEqual([...error.problems].sort(), [
+    assert.deepEqual(problemsOf(file), [
       '/exchange/privateKeyFile: is missing',
       '/exchange/url: must match pattern "^https?://"',
       '/jobs/0/batchSize: must be <= 5000',
@@ -59,15 +61,7 @@ receive:
   - { name: people, dataset: d, system: not-a-uuid, target: { kind: mysql, table: people } }
 `,
     );
-    const error = (() => {
-      try {
-        loadConfig(file);
-      } catch (e) {
-        return e as ConfigError;
-      }
-      assert.fail('a bad configuration was accepted');
-    })();
-    assert.deepEqual([...error.problems].sort(), [
+    assert.deepEqual(problemsOf(file), [
       '/jobs/0/source/key: is missing',
       '/jobs/0/source/watermark/type: must be one of timestamp, sequence',
       '/jobs/2/source/kind: must be one of file-drop, postgres, mysql, http-intake',
@@ -75,15 +69,7 @@ receive:
       '/receive/0/target/urlFile: is missing',
     ]);
     await writeFile(file, (await import('node:fs')).readFileSync(file, 'utf8').replace('type: clock', 'type: sequence').replace(', watermark', ', key: id, watermark').replace(/ {2}- \{ name: oracle.*\n/, '').replace('not-a-uuid', '8f1f2c3e-1b2a-4c5d-9e8f-0a1b2c3d4e5f').replace('kind: mysql,', 'kind: mysql, urlFile: my-url,'));
-    const again = (() => {
-      try {
-        loadConfig(file);
-      } catch (e) {
-        return e as ConfigError;
-      }
-      assert.fail('a bad configuration was accepted');
-    })();
-    assert.deepEqual([...again.problems].sort(), [
+    assert.deepEqual(problemsOf(file), [
       `/jobs/0/source/urlFile: ${path.join(dir, 'pg-url')} cannot be read (ENOENT)`,
       '/listen/apiKeyFile: is missing (a job takes pushes: business systems need a key to push with)',
       '/receive/0/name: "people" names another job too',
