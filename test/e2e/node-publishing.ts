@@ -24,6 +24,8 @@ export function publishingScenario(kind: 'postgres' | 'mysql', base: number) {
     db = kind === 'postgres' ? await postgresDept() : await mariadbDept();
     onFileEnd(() => db.close());
     await createSourceTable(db);
+    // the machine's MariaDB outlives the run: leave nothing behind
+    onFileEnd(() => db.exec(`drop table if exists ${db.table}`));
     listenPort = await freePort();
     config = await nodeFiles(
       `police-node-${kind}`,

@@ -44,6 +44,7 @@ describe('receiving: the human-resources node writes what its system is granted 
     const db = kind === 'postgres' ? await postgresDept() : await mariadbDept();
     onFileEnd(() => db.close());
     const table = `sb_cbry_${kind}_${suffix}`;
+    onFileEnd(() => db.exec(`drop table if exists ${table}`));
     const config = await nodeFiles(
       `hrss-node-${kind}`,
       () => `exchange: { url: "${env.brx.url}", apiKeyFile: api-key, privateKeyFile: node-key.pem }
