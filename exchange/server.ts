@@ -34,7 +34,7 @@ import openapi from './http/openapi.ts';
 import problem, { clientErrorHandler } from './http/problem.ts';
 import { departmentRoutes } from './identity/department-routes.ts';
 import { machineRoutes } from './identity/machine-routes.ts';
-import { flagOfflineNodes } from './identity/node-health.ts';
+import { flagOfflineNodes, nodeSweepLock } from './identity/node-health.ts';
 import { nodeHealthRoutes } from './identity/node-health-routes.ts';
 import { userRoutes } from './identity/user-routes.ts';
 
@@ -170,7 +170,7 @@ function startBackgroundJobs(app: FastifyInstance): void {
   };
   const timers = [
     setInterval(run('case scheduler', () => runCaseScheduler(app.db, app.clock.now(), app.config)), seconds * 1000),
-    setInterval(run('node heartbeats', () => locked(app.db, (trx) => flagOfflineNodes(trx, app.clock.now()))), seconds * 1000),
+    setInterval(run('node heartbeats', () => locked(app.db, (trx) => flagOfflineNodes(trx, app.clock.now()), nodeSweepLock)), seconds * 1000),
     setInterval(run('notification outbox', () => deliverNotifications(app.db, app.clock.now(), app.config.webhookGiveUpHours)), Math.min(seconds, 5) * 1000),
     // a round delivers one batch per due subscription; the next second takes the next batches
     setInterval(

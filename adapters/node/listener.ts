@@ -10,11 +10,12 @@ export interface PushAnswer {
 
 /** The http-intake jobs that are ready (their contract is known) to take pushes. */
 export class Intake {
-  readonly #jobs = new Map<string, (rows: Row[]) => PushAnswer>();
-  accept(job: string, take: (rows: Row[]) => PushAnswer): void {
+  readonly #jobs = new Map<string, (rows: Row[]) => PushAnswer | null>();
+  /** `take` answers null when the spool is full (the exchange has been away long): push again later. */
+  accept(job: string, take: (rows: Row[]) => PushAnswer | null): void {
     this.#jobs.set(job, take);
   }
-  take(job: string): ((rows: Row[]) => PushAnswer) | undefined {
+  take(job: string): ((rows: Row[]) => PushAnswer | null) | undefined {
     return this.#jobs.get(job);
   }
 }
@@ -88,7 +89,9 @@ export function listen(options: {
       if (!body) return answer(res, 413, `A push may carry at most ${maxBody / 1024 / 1024} MiB`);
       const rows = rowsOf(body, req.headers['content-type']);
       if (typeof rows === 'string') return answer(res, 400, rows);
-      return answer(res, 200, take(rows));
+      const taken = take(rows);
+      if (!taken) return answer(res, 503, 'The spool is full while the exchange is away; push again later', { 'retry-after': '60' });
+      return answer(res, 200, taken);
     } catch (error) {
       // the spool could not take the rows: nothing was accepted, the system pushes again
       answer(res, 503, `The rows were not taken: ${(error as Error).message}`, { 'retry-after': '5' });

@@ -9,7 +9,7 @@ import { type ContractCheck, contractCheck } from './contract.ts';
 import { type ExchangeClient, RefusedError, TransientError } from './exchange-client.ts';
 import type { Intake } from './listener.ts';
 import { mapRow, type Row } from './mapping.ts';
-import { backoff, type Log, sleep } from './pace.ts';
+import { backoff, type Log, safeMessage, sleep } from './pace.ts';
 import type { Spool } from './spool.ts';
 import { connectSql } from './sql.ts';
 import { type JobStatus, Progress } from './status.ts';
@@ -79,7 +79,7 @@ async function currentContract({ job, client, spool, log, signal, status }: Publ
     status.failed(error, 'waiting');
     const kept = spool.remembered<Dataset>(job.dataset);
     if (kept) {
-      log('warn', 'exchange unreachable: checking rows against the contract kept from before', { job: job.name, contract: kept.contract?.version, error: error.message });
+      log('warn', 'exchange unreachable: checking rows against the contract kept from before', { job: job.name, contract: kept.contract?.version, error: safeMessage(error) });
       current = contractCheck(kept);
     } else {
       current = await untilReachable(fetchAndKeep, job.name, log, signal);
@@ -111,7 +111,7 @@ export async function untilReachable<T>(call: () => Promise<T>, job: string, log
     } catch (error) {
       if (!(error instanceof TransientError)) throw error;
       const wait = backoff(attempt);
-      log('warn', 'exchange unreachable; trying again', { job, error: error.message, inSeconds: Math.round(wait / 1000) });
+      log('warn', 'exchange unreachable; trying again', { job, error: safeMessage(error), inSeconds: Math.round(wait / 1000) });
       await sleep(wait, signal);
     }
   }
@@ -218,7 +218,7 @@ async function readDatabase(ctx: PublishContext, source: Connected<DatabaseSourc
       } catch (error) {
         const wait = backoff(++failures);
         status.failed(error as Error, 'failing');
-        log('error', 'the source database cannot be read; trying again', { job: job.name, error: (error as Error).message, inSeconds: Math.round(wait / 1000) });
+        log('error', 'the source database cannot be read; trying again', { job: job.name, error: safeMessage(error), inSeconds: Math.round(wait / 1000) });
         await sleep(wait, signal);
         continue;
       }
@@ -257,6 +257,7 @@ async function readDatabase(ctx: PublishContext, source: Connected<DatabaseSourc
 /** Rows pushed by the department's business systems: checked, spooled, and answered row by row. */
 async function takePushes({ job, spool, status, intake, signal }: PublishContext, toRecord: ToRecord): Promise<void> {
   intake.accept(job.name, (rows) => {
+    if (spool.depth(job.name) > spoolHighWater) return null;
     const rejected: { row: number; field: string; problem: string }[] = [];
     const records: Record<string, unknown>[] = [];
     rows.forEach((row, i) => {
@@ -305,7 +306,7 @@ async function send({ job, client, spool, status, log, signal }: PublishContext,
       log(error instanceof TransientError ? 'warn' : 'error', 'batch not delivered; it waits in the spool', {
         job: job.name,
         batch: batch.id,
-        error: (error as Error).message,
+        error: safeMessage(error),
         retryInSeconds: Math.round(wait / 1000),
       });
       await sleep(wait, signal);

@@ -1,7 +1,7 @@
 import { TableWriter } from '../targets/database-table.ts';
 import type { LoadedReceiveJob } from './config.ts';
 import { type ExchangeClient, TransientError } from './exchange-client.ts';
-import { backoff, type Log, sleep } from './pace.ts';
+import { backoff, type Log, safeMessage, sleep } from './pace.ts';
 import { untilReachable } from './publish.ts';
 import type { Spool } from './spool.ts';
 import { connectSql } from './sql.ts';
@@ -52,7 +52,7 @@ export async function receive({ job, client, spool, status, log, signal }: Recei
         break;
       } catch (error) {
         status.failed(error as Error, 'failing');
-        log('error', 'the target table cannot be used; trying again', { job: job.name, table: job.target.table, error: (error as Error).message });
+        log('error', 'the target table cannot be used; trying again', { job: job.name, table: job.target.table, error: safeMessage(error) });
         await sleep(backoff(attempt), signal);
       }
     }
@@ -84,7 +84,7 @@ export async function receive({ job, client, spool, status, log, signal }: Recei
       } catch (error) {
         const wait = backoff(++failures);
         status.failed(error as Error, error instanceof TransientError ? 'waiting' : 'failing');
-        log(error instanceof TransientError ? 'warn' : 'error', 'events not applied; trying again', { job: job.name, error: (error as Error).message, inSeconds: Math.round(wait / 1000) });
+        log(error instanceof TransientError ? 'warn' : 'error', 'events not applied; trying again', { job: job.name, error: safeMessage(error), inSeconds: Math.round(wait / 1000) });
         await sleep(wait, signal);
       }
     }

@@ -3,7 +3,7 @@ import type { NodeHeartbeat } from '../../contracts/generated/api.ts';
 import type { LoadedConfig } from './config.ts';
 import { ExchangeClient, TransientError } from './exchange-client.ts';
 import { Intake, listen } from './listener.ts';
-import { type Log, sleep } from './pace.ts';
+import { type Log, safeMessage, sleep } from './pace.ts';
 import { publish } from './publish.ts';
 import { receive } from './receive.ts';
 import { Spool } from './spool.ts';
@@ -19,7 +19,19 @@ export const lastReportName = 'node:report';
  * sharing one spool, until the signal stops them.
  */
 export async function runNode(config: LoadedConfig, options: { log: Log; signal: AbortSignal; onListening?: (port: number) => void }): Promise<void> {
-  const { log, signal } = options;
+  const { log } = options;
+  // a job that fails for good (not a passing outage) stops the whole node, which exits non-zero
+  // so that its supervisor restarts it and the failure is seen; the other jobs stop first
+  const stopping = new AbortController();
+  options.signal.addEventListener('abort', () => stopping.abort(), { once: true });
+  const signal = stopping.signal;
+  let failure: Error | null = null;
+  const guarded = (name: string, job: Promise<void>) =>
+    job.catch((error: Error) => {
+      log('error', 'job failed; the node stops', { job: name, error: safeMessage(error) });
+      failure ??= error;
+      stopping.abort();
+    });
   const client = new ExchangeClient(config.exchange.url, config.apiKey, config.privateKeyPem, (config.exchange.timeoutSeconds ?? 60) * 1000);
   const spool = new Spool(config.spool!);
   const metrics = new NodeMetrics();
@@ -49,10 +61,11 @@ export async function runNode(config: LoadedConfig, options: { log: Log; signal:
   }
   try {
     await Promise.all([
-      ...config.jobs.map((job, i) => publish({ job, client, spool, status: publishing[i]!, intake, log, signal })),
-      ...config.receive.map((job, i) => receive({ job, client, spool, status: receiving[i]!, log, signal })),
-      heartbeats(client, spool, report, intervalSeconds, log, signal),
+      ...config.jobs.map((job, i) => guarded(job.name, publish({ job, client, spool, status: publishing[i]!, intake, log, signal }))),
+      ...config.receive.map((job, i) => guarded(job.name, receive({ job, client, spool, status: receiving[i]!, log, signal }))),
+      guarded('heartbeat', heartbeats(client, spool, report, intervalSeconds, log, signal)),
     ]);
+    if (failure) throw failure;
   } finally {
     for (const s of [...publishing, ...receiving]) s.state = 'stopped';
     spool.set(lastReportName, { ...report(), at: new Date().toISOString() });
@@ -74,7 +87,7 @@ async function heartbeats(client: ExchangeClient, spool: Spool, report: () => No
       await client.heartbeat(now);
       warned = false;
     } catch (error) {
-      if (!warned || !(error instanceof TransientError)) log('warn', 'heartbeat not delivered', { error: (error as Error).message });
+      if (!warned || !(error instanceof TransientError)) log('warn', 'heartbeat not delivered', { error: safeMessage(error) });
       warned = true;
     }
     await sleep(seconds * 1000, signal);

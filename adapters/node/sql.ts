@@ -32,7 +32,8 @@ const pgTypes = {
 
 export function connectSql(kind: 'postgres' | 'mysql', url: string): SqlDatabase {
   if (kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: url, max: 2, types: pgTypes, connectionTimeoutMillis: 10_000, keepAlive: true });
+    // times without a zone (timestamp columns, now() compared with them) are China's time, as departments keep them
+    const pool = new pg.Pool({ connectionString: url, max: 2, types: pgTypes, connectionTimeoutMillis: 10_000, keepAlive: true, options: '-c TimeZone=Asia/Shanghai' });
     // a connection the database drops while idle must not crash the node: the next query reconnects
     pool.on('error', () => {});
     const run = (c: pg.Pool | pg.PoolClient): SqlRunner => ({
@@ -45,7 +46,8 @@ export function connectSql(kind: 'postgres' | 'mysql', url: string): SqlDatabase
       ...run(pool),
       async transaction(work) {
         const client = await pool.connect();
-        client.on('error', () => {});
+        const ignore = () => {};
+        client.on('error', ignore);
         try {
           await client.query('begin');
           const result = await work(run(client));
@@ -55,6 +57,7 @@ export function connectSql(kind: 'postgres' | 'mysql', url: string): SqlDatabase
           await client.query('rollback').catch(() => {});
           throw error;
         } finally {
+          client.off('error', ignore);
           client.release();
         }
       },

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { NodeHeartbeat } from '../../contracts/generated/api.ts';
+import { safeMessage } from './pace.ts';
 
 type JobReport = NodeHeartbeat['jobs'][number];
 
@@ -48,8 +49,7 @@ export class JobStatus {
   /** `waiting`: nothing is wrong here, the exchange is away; `failing`: someone must look. */
   failed(error: Error, state: 'waiting' | 'failing'): void {
     this.state = state;
-    // messages come from drivers and the exchange's problem documents: no rows in them
-    this.lastError = error.message.slice(0, 1000);
+    this.lastError = safeMessage(error);
     this.lastErrorAt = new Date();
     this.metrics.batches.inc({ job: this.name, outcome: state });
   }

@@ -34,6 +34,8 @@ const watermarkAlias = 'brx_watermark';
 export class DatabaseReader {
   readonly #from: string;
   readonly #samples: { at: number; max: string | null }[] = [];
+  /** whether the node's database user may see other sessions' transactions (asked once) */
+  #seesTransactions: boolean | null = null;
 
   constructor(
     readonly db: SqlDatabase,
@@ -52,6 +54,23 @@ export class DatabaseReader {
   }
 
   /** Where a new source begins: a sequence watermark is its own back-fill (ids in order); otherwise the key-order back-fill. */
+  /**
+   * MySQL refuses information_schema.innodb_trx without the PROCESS privilege (PostgreSQL shows
+   * every role pg_stat_activity, with other users' times hidden unless pg_read_all_stats): asked
+   * once, and without it only the margin bounds the watermark.
+   */
+  async #checkTransactionView(): Promise<void> {
+    if (this.#seesTransactions !== null) return;
+    if (this.db.dialect === 'postgres') {
+      this.#seesTransactions = true;
+      return;
+    }
+    this.#seesTransactions = await this.db.query('select trx_started from information_schema.innodb_trx limit 0').then(
+      () => true,
+      () => false,
+    );
+  }
+
   async start(): Promise<DatabaseProgress> {
     if (this.source.watermark?.type === 'sequence') return { phase: 'incremental', watermark: null, key: null, inclusive: true };
     const [count] = await this.db.query<{ n: string | number }>(`select count(*) as n from ${this.#from}`);
@@ -60,6 +79,7 @@ export class DatabaseReader {
 
   /** The next chunk after `progress`: rows and where that leaves the source. No rows: nothing new yet. */
   async next(progress: DatabaseProgress): Promise<Chunk> {
+    await this.#checkTransactionView();
     return progress.phase === 'backfill' ? this.#backfill(progress) : this.#changes(progress);
   }
 
@@ -123,6 +143,7 @@ export class DatabaseReader {
    */
   #timeBoundSql(): string {
     const lag = Math.trunc(this.#lag);
+    if (!this.#seesTransactions) return this.db.dialect === 'postgres' ? `now() - make_interval(secs => ${lag})` : `now(6) - interval ${lag} second`;
     return this.db.dialect === 'postgres'
       ? `least(now() - make_interval(secs => ${lag}),
                coalesce((select min(xact_start) from pg_stat_activity
@@ -135,6 +156,7 @@ export class DatabaseReader {
   }
 
   async #timeBound(): Promise<string> {
+    await this.#checkTransactionView();
     const text = this.db.dialect === 'postgres' ? 'text' : 'char';
     const [row] = await this.db.query<{ bound: string }>(`select cast(${this.#timeBoundSql()} as ${text}) as bound`);
     return row!.bound;

@@ -82,7 +82,14 @@ export class TableWriter {
     return { upserted: upserts.length, deleted: deletes.length };
   }
 
+  /** PostgreSQL takes at most 65,535 parameters a statement: wide records go in several statements. */
   async #upsert(tx: SqlRunner, events: readonly SubscriptionEvent[]): Promise<void> {
+    const perRow = this.#columns.length + 2;
+    const rows = Math.max(1, Math.floor(60_000 / perRow));
+    for (let i = 0; i < events.length; i += rows) await this.#upsertSome(tx, events.slice(i, i + rows));
+  }
+
+  async #upsertSome(tx: SqlRunner, events: readonly SubscriptionEvent[]): Promise<void> {
     const columns = [this.#key, ...this.#columns.map((c) => c.column), ...(this.#hasOffset ? [offsetColumn] : [])];
     const params: unknown[] = [];
     const tuples = events.map((e) => {

@@ -7,6 +7,15 @@ import { findPrincipal, forgetCredentials, systemForNode } from './store.ts';
 
 /** A node acting for a system of its department names the system here (receiving jobs). */
 export const onBehalfOfHeader = 'x-brx-on-behalf-of';
+/** What a receiving job does for its system: read the dataset, hold a pull subscription, follow and acknowledge it. */
+const receivingRoutes = new Set([
+  'GET /v1/datasets/:code',
+  'POST /v1/subscriptions',
+  'GET /v1/subscriptions',
+  'GET /v1/subscriptions/:id',
+  'GET /v1/subscriptions/:id/events',
+  'POST /v1/subscriptions/:id/ack',
+]);
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Who may call a route: a named rule over the principal and the request (path params). */
@@ -71,6 +80,8 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db; cacheSeconds
     const behalf = request.headers[onBehalfOfHeader];
     if (behalf !== undefined) {
       if (principal.kind !== 'node') throw forbidden(`Only a front-end node may act for a system (${onBehalfOfHeader})`);
+      const route = `${request.method} ${request.routeOptions.url}`;
+      if (!receivingRoutes.has(route)) throw forbidden(`${onBehalfOfHeader} is for receiving (a dataset, pull subscriptions), not for ${route}`);
       const system = typeof behalf === 'string' && uuid.test(behalf) ? await systemForNode(options.db, principal, behalf, options.cacheSeconds * 1000) : null;
       if (!system) throw forbidden(`${onBehalfOfHeader}: not an active system of this node's department`);
       principal = system;

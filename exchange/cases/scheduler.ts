@@ -19,9 +19,9 @@ export interface SweepReport {
 // Several exchange processes may run the scheduler; one sweep at a time does the work.
 const schedulerLock = 0x62727801;
 
-export async function locked(db: Db, work: (trx: Tx) => Promise<number>): Promise<number> {
+export async function locked(db: Db, work: (trx: Tx) => Promise<number>, lock = schedulerLock): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${schedulerLock}) as ok`.execute(trx);
+    const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${lock}) as ok`.execute(trx);
     return rows[0]?.ok ? work(trx) : 0;
   });
 }

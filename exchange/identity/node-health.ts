@@ -2,6 +2,9 @@ import type { NodeHeartbeat, NodeStatus } from '../../contracts/generated/api.ts
 import type { Db, Tx } from '../db/database.ts';
 import { notify } from '../notifications/notify.ts';
 
+/** The offline sweep's own advisory lock: it must not wait on (or skip) the case scheduler's. */
+export const nodeSweepLock = 0x62727802;
+
 /** A node is offline once this many of its heartbeats in a row are missing. */
 const missedBeats = 3;
 

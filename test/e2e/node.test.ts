@@ -123,6 +123,22 @@ describe('brx node', () => {
     await node.stop();
   });
 
+  it('a job refused for good stops the node with exit code 1, saying why (its supervisor restarts it, its admin sees it)', async () => {
+    await writeFile(path.join(dir, 'db-url'), 'postgres://127.0.0.1:1/none', { mode: 0o600 });
+    await writeFile(
+      path.join(dir, 'refused.yaml'),
+      `exchange: { url: "http://127.0.0.1:${port}", apiKeyFile: api-key, privateKeyFile: node-key.pem }
+spool: refused.db
+receive:
+  - { name: not-ours, dataset: ${demo.dataset}, system: 8f1f2c3e-1b2a-4c5d-9e8f-0a1b2c3d4e5f, target: { kind: postgres, urlFile: db-url, table: t } }
+`,
+    );
+    const node = startNode(path.join(dir, 'refused.yaml'));
+    await node.exited;
+    assert.equal(node.child.exitCode, 1, node.output());
+    assert.match(node.output(), /"msg":"job failed; the node stops","job":"not-ours","error":"the exchange refused \(403\)/);
+  });
+
   it('killed (-9) while sending, then started again: each record reaches the exchange exactly once', async () => {
     const batch = people(30_000, 3_000);
     const csv = ['身份证号,姓名,性别,出生日期', ...batch.map(csvLine)].join('\n');

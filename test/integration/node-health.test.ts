@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { locked } from '../../exchange/cases/scheduler.ts';
 import { ManualClock } from '../../exchange/clock.ts';
-import { flagOfflineNodes } from '../../exchange/identity/node-health.ts';
+import { flagOfflineNodes, nodeSweepLock } from '../../exchange/identity/node-health.ts';
 import { buildDepartment, buildNode, buildSystem, buildUser, startTestApp, type TestApp } from '../support/app.ts';
 import { at } from '../support/cases.ts';
 import { buildDataset, licence, sendBatch, upsert } from '../support/catalog.ts';
@@ -25,7 +25,7 @@ const status = async (token = head) => {
   const res = await t.call(token, { method: 'GET', url: `/v1/nodes/${node.node.id}/status` });
   return { code: res.statusCode, body: res.json() };
 };
-const sweep = () => locked(t.database.db, (trx) => flagOfflineNodes(trx, clock.now()));
+const sweep = () => locked(t.database.db, (trx) => flagOfflineNodes(trx, clock.now()), nodeSweepLock);
 const offlineNotices = async () =>
   ((await t.call(head, { method: 'GET', url: '/v1/notifications' })).json().items as { kind: string }[]).filter((n) => n.kind === 'node_offline').length;
 

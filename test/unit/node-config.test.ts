@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../adapters/node/config.ts';
 import { halfWidth, mapRow } from '../../adapters/node/mapping.ts';
+import { safeMessage } from '../../adapters/node/pace.ts';
 import type { RecordMapping } from '../../contracts/generated/node.ts';
 
 /** The problems a configuration file is refused with, sorted. */
@@ -114,5 +115,13 @@ describe('mapping a source row', () => {
 
   it('turns full-width characters and the ideographic space into half-width', () => {
     assert.equal(halfWidth('ＡＢＣ１２３（测试）\u3000！'), 'ABC123(测试) !');
+  });
+});
+
+describe('the node’s error messages', () => {
+  it('drop the values drivers quote, keep the names', () => {
+    assert.equal(safeMessage(new Error("Duplicate entry '360502199001011234' for key 'uk_sfzh'")), "Duplicate entry '…' for key '…'");
+    assert.equal(safeMessage(new Error('invalid input syntax for type bigint: "36050219900101123X"')), 'invalid input syntax for type bigint: "…"');
+    assert.equal(safeMessage(new Error('relation "hj_rkxx" does not exist')), 'relation "hj_rkxx" does not exist');
   });
 });
