@@ -121,7 +121,10 @@ jobs:
 `,
   );
   const before = await count();
-  const child = spawn(process.execPath, ['bin/brx.js', 'node', 'run', '--config', path.join(dir, 'node.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // as the README's unit runs it: with the V8 heap capped (BENCH_NODE_HEAP_MB=0 for V8's default)
+  const heap = Number(process.env.BENCH_NODE_HEAP_MB ?? 128);
+  const flags = heap > 0 ? [`--max-old-space-size=${heap}`] : [];
+  const child = spawn(process.execPath, [...flags, 'bin/brx.js', 'node', 'run', '--config', path.join(dir, 'node.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const pid = child.pid!;
   const started = performance.now();
   let arrived = 0;
