@@ -63,6 +63,8 @@ export function listen(options: {
   port: number;
   key: string | null;
   intake: Intake;
+  /** the http-intake jobs of the configuration */
+  pushJobs: ReadonlySet<string>;
   status: () => unknown;
   metrics: NodeMetrics;
 }): Promise<Server> {
@@ -83,8 +85,9 @@ export function listen(options: {
       if (!push) return answer(res, 404, 'Nothing here: POST /push/{job}, GET /status, GET /metrics');
       if (req.method !== 'POST') return answer(res, 405, 'Push rows with POST', { allow: 'POST' });
       if (!authorized(req)) return answer(res, 401, 'Give the node’s intake key as Bearer');
+      if (!options.pushJobs.has(push[1]!)) return answer(res, 404, `No job ${push[1]} takes pushes here (jobs with source kind http-intake: ${[...options.pushJobs].join(', ') || 'none'})`);
       const take = options.intake.take(push[1]!);
-      if (!take) return answer(res, 503, `Job ${push[1]} does not take pushes, or is not ready yet (its contract is not known)`, { 'retry-after': '5' });
+      if (!take) return answer(res, 503, `Job ${push[1]} is not ready yet (its contract is not known: the exchange has not been reached)`, { 'retry-after': '5' });
       const body = await bodyOf(req);
       if (!body) return answer(res, 413, `A push may carry at most ${maxBody / 1024 / 1024} MiB`);
       const rows = rowsOf(body, req.headers['content-type']);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { Dataset } from '../../contracts/generated/api.ts';
 import type { DatabaseSource } from '../../contracts/generated/node.ts';
-import { DatabaseReader, type DatabaseProgress } from '../sources/database.ts';
+import { DatabaseReader, type DatabaseProgress, missingColumns } from '../sources/database.ts';
 import { droppedFiles, ErrorReport, readRows, reportPathFor, settle } from '../sources/file-drop.ts';
 import type { Connected, LoadedJob } from './config.ts';
 import { type ContractCheck, contractCheck } from './contract.ts';
@@ -150,8 +150,15 @@ type ToRecord = (row: Row, report: Report) => Record<string, unknown> | null;
 
 async function readFiles({ job, spool, status, log, signal }: PublishContext, toRecord: ToRecord): Promise<void> {
   const source = job.source as Extract<LoadedJob['source'], { kind: 'file-drop' }>;
+  // a file is taken when two looks, a poll apart, find it the same (size and modification time):
+  // one still being written waits; no wall clock is compared with the file system's
+  const lastLook = new Map<string, string>();
   while (!signal.aborted) {
-    for (const file of await droppedFiles(source)) {
+    const files = await droppedFiles(source);
+    const steady = files.filter((f) => lastLook.get(f.name) === f.fingerprint || spool.fileProgress(job.name, f.fingerprint) > 0);
+    lastLook.clear();
+    for (const f of files) lastLook.set(f.name, f.fingerprint);
+    for (const file of steady) {
       if (signal.aborted) return;
       const done = spool.fileProgress(job.name, file.fingerprint);
       const report = new ErrorReport(reportPathFor(file, source), done > 0);
@@ -222,6 +229,8 @@ async function readDatabase(ctx: PublishContext, source: Connected<DatabaseSourc
         await sleep(wait, signal);
         continue;
       }
+      const missing = chunk.rows[0] ? missingColumns(chunk.rows[0], source, job.mapping) : [];
+      if (missing.length) throw new Error(`${source.table ?? 'the query'} has no column ${missing.join(', ')} (named in key, watermark or mapping)`);
       const records: Record<string, unknown>[] = [];
       const rejects: { key: string; field: string; message: string }[] = [];
       for (const row of chunk.rows) {

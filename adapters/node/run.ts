@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { NodeHeartbeat } from '../../contracts/generated/api.ts';
 import type { LoadedConfig } from './config.ts';
@@ -23,6 +24,8 @@ export async function runNode(config: LoadedConfig, options: { log: Log; signal:
   // a job that fails for good (not a passing outage) stops the whole node, which exits non-zero
   // so that its supervisor restarts it and the failure is seen; the other jobs stop first
   const stopping = new AbortController();
+  // every job, sender and timer waits on this signal at once: that is the design, not a leak
+  setMaxListeners(0, stopping.signal);
   options.signal.addEventListener('abort', () => stopping.abort(), { once: true });
   const signal = stopping.signal;
   let failure: Error | null = null;
@@ -53,7 +56,7 @@ export async function runNode(config: LoadedConfig, options: { log: Log; signal:
   const intake = new Intake();
   let server: Server | null = null;
   if (config.listen || config.jobs.some((j) => j.source.kind === 'http-intake')) {
-    server = await listen({ host: config.listen?.host ?? '127.0.0.1', port: config.listen?.port ?? 8470, key: config.intakeKey, intake, status: report, metrics });
+    server = await listen({ host: config.listen?.host ?? '127.0.0.1', port: config.listen?.port ?? 8470, key: config.intakeKey, intake, pushJobs: new Set(config.jobs.filter((j) => j.source.kind === 'http-intake').map((j) => j.name)), status: report, metrics });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     log('info', 'listening', { host: config.listen?.host ?? '127.0.0.1', port });

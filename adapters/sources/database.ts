@@ -1,4 +1,4 @@
-import type { DatabaseSource } from '../../contracts/generated/node.ts';
+import type { DatabaseSource, RecordMapping } from '../../contracts/generated/node.ts';
 import type { Row } from '../node/mapping.ts';
 import type { SqlDatabase } from '../node/sql.ts';
 
@@ -9,6 +9,22 @@ import type { SqlDatabase } from '../node/sql.ts';
 export type DatabaseProgress =
   | { readonly phase: 'backfill'; readonly after: unknown; readonly read: number; readonly total: number; readonly since: string | null }
   | { readonly phase: 'incremental'; readonly watermark: string | null; readonly key: unknown; readonly inclusive: boolean };
+
+/**
+ * The columns a job names (key, watermark, mapping) that a row of its source does not have: a
+ * misspelt column would otherwise make every row of the back-fill a bad row, and a back-fill is
+ * not read twice.
+ */
+export function missingColumns(row: Row, source: DatabaseSource, mapping: RecordMapping | undefined): string[] {
+  const named = [
+    source.key,
+    source.watermark?.column,
+    mapping?.sourceTimeField,
+    mapping?.deleteWhen?.field,
+    ...Object.entries(mapping?.fields ?? {}).map(([field, spec]) => (spec && !('constant' in spec) ? (spec.from ?? field) : undefined)),
+  ];
+  return [...new Set(named.filter((c): c is string => c !== undefined && !(c in row)))];
+}
 
 export interface Chunk {
   readonly rows: Row[];

@@ -143,9 +143,11 @@ export class ErrorReport {
 /** Moves a processed file to done/ (every row good) or failed/ (its report beside it). */
 export async function settle(file: DroppedFile, source: FileDropSource, report: ErrorReport): Promise<string> {
   const folder = path.join(source.folder, report.count ? 'failed' : 'done');
-  const target = path.join(folder, file.name);
+  // a file dropped again under the same name keeps the earlier one: the later gets a time suffix
+  const name = existsSync(path.join(folder, file.name)) ? `${file.name}.${new Date().toISOString().replace(/[:.]/g, '-')}` : file.name;
+  const target = path.join(folder, name);
   await rename(file.path, target);
-  if (report.count) await rename(report.file, path.join(folder, `${file.name}.errors.csv`));
+  if (report.count) await rename(report.file, path.join(folder, `${name}.errors.csv`));
   return target;
 }
 

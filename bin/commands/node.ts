@@ -8,7 +8,7 @@ import { writeKeyPair } from '../../adapters/node/keys.ts';
 import { lastReportName, runNode } from '../../adapters/node/run.ts';
 import { Spool } from '../../adapters/node/spool.ts';
 import { connectSql, redactedUrl } from '../../adapters/node/sql.ts';
-import type { DatabaseProgress } from '../../adapters/sources/database.ts';
+import { type DatabaseProgress, missingColumns } from '../../adapters/sources/database.ts';
 import type { NodeHeartbeat } from '../../contracts/generated/api.ts';
 import type { Command } from '../cli.ts';
 
@@ -60,8 +60,12 @@ async function checkNode(config: LoadedConfig): Promise<boolean> {
       let from: string;
       if (source.kind === 'file-drop') {
         // the node moves processed files to done/ and failed/: it must be able to write there
-        await access(source.folder, constants.R_OK | constants.W_OK).catch(() => {
-          throw new Error(`cannot read and write the drop folder ${source.folder}`);
+        await access(source.folder, constants.R_OK | constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+          throw new Error(
+            error.code === 'ENOENT'
+              ? `the drop folder ${source.folder} does not exist: create it, readable and writable by the node's user`
+              : `the node's user cannot read and write the drop folder ${source.folder} (${error.code})`,
+          );
         });
         from = `files from ${source.folder}`;
       } else if (source.kind === 'http-intake') {
@@ -69,8 +73,16 @@ async function checkNode(config: LoadedConfig): Promise<boolean> {
       } else {
         const db = connectSql(source.kind, source.url);
         const what = source.table ? db.id(source.table) : `(${source.query}) as brx_source`;
-        await db.close();
-        from = `rows of ${source.table ?? 'a query'} in ${await tryDatabase(source.kind, source.url, `select * from ${what} where 1 = 0`)}`;
+        try {
+          const [row] = await db.query(`select * from ${what} limit 1`);
+          const missing = row ? missingColumns(row, source, job.mapping) : [];
+          if (missing.length) throw new Error(`${source.table ?? 'the query'} has no column ${missing.join(', ')} (named in key, watermark or mapping)`);
+        } catch (error) {
+          throw new Error(`${redactedUrl(source.url)}: ${(error as Error).message}`);
+        } finally {
+          await db.close();
+        }
+        from = `rows of ${source.table ?? 'a query'} in ${redactedUrl(source.url)}`;
       }
       return `dataset ${job.dataset}, contract ${contract.version}, key ${contract.keyField}, ${from}`;
     });

@@ -34,7 +34,8 @@ export async function nodeStatus(db: Db, nodeId: string, now: Date): Promise<(No
     departmentId: row.department_id,
     online,
     lastHeartbeatAt: row.last_heartbeat_at?.toISOString() ?? null,
-    offlineSince: online ? null : (row.offline_since?.toISOString() ?? null),
+    // before the sweep has flagged it: since the first missing beat was due
+    offlineSince: online || !row.last_heartbeat_at ? null : (row.offline_since ?? new Date(row.last_heartbeat_at.getTime() + (report?.intervalSeconds ?? 30) * 1000)).toISOString(),
     report,
   };
 }

@@ -114,6 +114,8 @@ describe('brx node', () => {
       fetch(`http://127.0.0.1:${listenPort}/push/counter`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     await until('the intake is ready', async () => (await push([])).status === 200, 60, node);
     assert.equal((await push([asRow(c!)], 'wrong-key')).status, 401);
+    const notPushed = await fetch(`http://127.0.0.1:${listenPort}/push/households`, { method: 'POST', headers: { authorization: `Bearer ${intakeKey}` }, body: '[]' });
+    assert.equal(notPushed.status, 404, 'a job that reads files takes no pushes: no point trying again');
     const answer = await push([asRow(c!), { ...asRow(c!), 出生日期: '1990-13-45' }]);
     assert.equal(answer.status, 200);
     assert.deepEqual(await answer.json(), { accepted: 1, rejected: [{ row: 2, field: '/birthDate', problem: '"1990-13-45" is not a date laid out as YYYYMMDD' }] });

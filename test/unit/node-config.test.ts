@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../adapters/node/config.ts';
 import { halfWidth, mapRow } from '../../adapters/node/mapping.ts';
 import { safeMessage } from '../../adapters/node/pace.ts';
+import { missingColumns } from '../../adapters/sources/database.ts';
 import type { RecordMapping } from '../../contracts/generated/node.ts';
 
 /** The problems a configuration file is refused with, sorted. */
@@ -115,6 +116,14 @@ describe('mapping a source row', () => {
 
   it('turns full-width characters and the ideographic space into half-width', () => {
     assert.equal(halfWidth('ＡＢＣ１２３（测试）\u3000！'), 'ABC123(测试) !');
+  });
+});
+
+describe('a database source’s columns', () => {
+  it('names every column the job needs that the table lacks (a misspelt mapping would reject every row of the back-fill)', () => {
+    const source = { kind: 'postgres', urlFile: 'x', table: 't', key: 'id', watermark: { column: 'gxsj' } } as const;
+    const mapping: RecordMapping = { fields: { idNumber: { from: 'sfzhh' }, name: { from: 'xm' }, region: { constant: '360500' }, gender: {} }, deleteWhen: { field: 'scbz', values: ['1'] } };
+    assert.deepEqual(missingColumns({ id: 1, sfzh: 'x', xm: 'y', gxsj: 'z' }, source, mapping), ['scbz', 'sfzhh', 'gender']);
   });
 });
 
