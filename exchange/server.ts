@@ -12,7 +12,7 @@ import { registryRoutes } from './registries/routes.ts';
 import { verifyRoutes } from './verify/routes.ts';
 import { calendarRoutes } from './cases/calendar-routes.ts';
 import { caseRoutes } from './cases/routes.ts';
-import { locked, runCaseScheduler } from './cases/scheduler.ts';
+import { runCaseScheduler } from './cases/scheduler.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { EventLog } from './events/event-log.ts';
 import { PgEventLog } from './events/pg-event-log.ts';
@@ -25,7 +25,7 @@ import { AuditWriter } from './audit/writer.ts';
 import guard from './auth/guard.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { Config } from './config.ts';
-import type { Db } from './db/database.ts';
+import { type Db, oneAtATime } from './db/database.ts';
 import { isDatabaseUnavailable, oncePer } from './db/unavailable.ts';
 import { healthRoutes } from './http/health.ts';
 import { loggerOptions, requestId } from './http/logging.ts';
@@ -170,7 +170,7 @@ function startBackgroundJobs(app: FastifyInstance): void {
   };
   const timers = [
     setInterval(run('case scheduler', () => runCaseScheduler(app.db, app.clock.now(), app.config)), seconds * 1000),
-    setInterval(run('node heartbeats', () => locked(app.db, (trx) => flagOfflineNodes(trx, app.clock.now()), nodeSweepLock)), seconds * 1000),
+    setInterval(run('node heartbeats', () => oneAtATime(app.db, nodeSweepLock, (trx) => flagOfflineNodes(trx, app.clock.now()))), seconds * 1000),
     setInterval(run('notification outbox', () => deliverNotifications(app.db, app.clock.now(), app.config.webhookGiveUpHours)), Math.min(seconds, 5) * 1000),
     // a round delivers one batch per due subscription; the next second takes the next batches
     setInterval(

@@ -2,9 +2,7 @@ import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { batchSignatureHeader, batchSigningMessage } from '../../contracts/batch-signature.ts';
 import type { BatchResult, Dataset, EventBatch, NodeHeartbeat, Subscription, SubscriptionCreate, SubscriptionPosition } from '../../contracts/generated/api.ts';
-
-/** The header with which a node acts for one of its department's systems (receiving jobs). */
-export const onBehalfOfHeader = 'x-brx-on-behalf-of';
+import { onBehalfOfHeader } from '../../contracts/on-behalf-of.ts';
 
 /** The exchange could not be reached or asked to come back later: try again, nothing was decided. */
 export class TransientError extends Error {}
@@ -100,13 +98,4 @@ export class ExchangeClient {
     };
   }
 
-  /** The exchange's answer to a batch sent earlier, or null if it never arrived. */
-  async batchResult(code: string, batchId: string): Promise<BatchResult | null> {
-    const res = await this.#call('GET', `/v1/datasets/${encodeURIComponent(code)}/batches/${encodeURIComponent(batchId)}`);
-    if (res.status === 404) {
-      await res.body?.cancel();
-      return null;
-    }
-    return this.#json<BatchResult>(res);
-  }
 }

@@ -302,7 +302,7 @@ async function send({ job, client, spool, status, log, signal }: PublishContext,
     const started = performance.now();
     try {
       const result = await client.sendBatch(job.dataset, batch.body);
-      spool.delivered(batch, result);
+      spool.delivered(batch);
       failures = 0;
       status.succeeded(status.state === 'backfill' ? 'backfill' : 'running');
       log('info', 'batch accepted', { job: job.name, batch: batch.id, records: batch.count, accepted: result.accepted, unchanged: result.unchanged, rejected: result.rejected.length, stale: result.stale.length, replayed: result.replayed });

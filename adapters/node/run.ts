@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { NodeHeartbeat } from '../../contracts/generated/api.ts';
 import type { LoadedConfig } from './config.ts';
@@ -10,7 +11,8 @@ import { receive } from './receive.ts';
 import { Spool } from './spool.ts';
 import { JobStatus, NodeMetrics } from './status.ts';
 
-export const nodeVersion = '0.1.0';
+/** The version the node reports: the package's. */
+export const nodeVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 /** The node's last report, kept in the spool for `brx node status` (which may run while the node does not). */
 export const lastReportName = 'node:report';
 
@@ -19,7 +21,7 @@ export const lastReportName = 'node:report';
  * into a local table), the local listener (pushes, /status, /metrics) and the heartbeat, all
  * sharing one spool, until the signal stops them.
  */
-export async function runNode(config: LoadedConfig, options: { log: Log; signal: AbortSignal; onListening?: (port: number) => void }): Promise<void> {
+export async function runNode(config: LoadedConfig, options: { log: Log; signal: AbortSignal }): Promise<void> {
   const { log } = options;
   // a job that fails for good (not a passing outage) stops the whole node, which exits non-zero
   // so that its supervisor restarts it and the failure is seen; the other jobs stop first
@@ -60,7 +62,6 @@ export async function runNode(config: LoadedConfig, options: { log: Log; signal:
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     log('info', 'listening', { host: config.listen?.host ?? '127.0.0.1', port });
-    options.onListening?.(port);
   }
   try {
     await Promise.all([

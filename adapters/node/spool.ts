@@ -34,7 +34,6 @@ export class Spool {
       create table if not exists batches (id text primary key, job text not null, body blob not null, count integer not null,
                                           attempts integer not null default 0, created_at integer not null);
       create table if not exists files (job text not null, fingerprint text not null, rows integer not null, primary key (job, fingerprint));
-      create table if not exists results (id text primary key, job text not null, result text not null, at integer not null);
       create table if not exists contracts (dataset text primary key, body text not null, fetched_at integer not null);
       create table if not exists sources (job text primary key, progress text not null);
       create table if not exists rejects (id integer primary key autoincrement, job text not null, key text not null, field text not null, problem text not null, at integer not null);
@@ -131,12 +130,11 @@ export class Spool {
     })();
   }
 
-  /** The exchange accepted the batch: its records leave the spool; its answer is kept for the status. */
-  delivered(batch: PendingBatch, result: unknown): void {
+  /** The exchange accepted the batch (its answer is in the log and at GET …/batches/{id}): its records leave the spool. */
+  delivered(batch: PendingBatch): void {
     this.#db.transaction(() => {
       this.#db.prepare('delete from records where batch = ?').run(batch.id);
       this.#db.prepare('delete from batches where id = ?').run(batch.id);
-      this.#db.prepare('insert or replace into results (id, job, result, at) values (?, ?, ?, ?)').run(batch.id, batch.job, JSON.stringify(result), Date.now());
     })();
   }
 
@@ -147,13 +145,6 @@ export class Spool {
   /** Records waiting (spooled and in a batch not yet accepted), per job. */
   depth(job: string): number {
     return (this.#db.prepare('select count(*) as n from records where job = ?').get(job) as { n: number }).n;
-  }
-
-  results(job: string): { id: string; result: unknown }[] {
-    return (this.#db.prepare('select id, result from results where job = ? order by at').all(job) as { id: string; result: string }[]).map((r) => ({
-      id: r.id,
-      result: JSON.parse(r.result),
-    }));
   }
 
   /** The dataset (with its contract) as last fetched, so a node restarted during an outage can go on checking rows. */

@@ -5,10 +5,9 @@ import { forbidden, unauthenticated } from '../errors.ts';
 import type { Principal } from './principal.ts';
 import { findPrincipal, forgetCredentials, systemForNode } from './store.ts';
 
-/** A node acting for a system of its department names the system here (receiving jobs). */
-export const onBehalfOfHeader = 'x-brx-on-behalf-of';
+import { onBehalfOfHeader } from '../../contracts/on-behalf-of.ts';
 /** What a receiving job does for its system: read the dataset, hold a pull subscription, follow and acknowledge it. */
-const receivingRoutes = new Set([
+export const receivingRoutes: ReadonlySet<string> = new Set([
   'GET /v1/datasets/:code',
   'POST /v1/subscriptions',
   'GET /v1/subscriptions',

@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import type { Config } from '../config.ts';
-import type { Db, Tx } from '../db/database.ts';
+import { type Db, oneAtATime, type Tx } from '../db/database.ts';
 import { notify } from '../notifications/notify.ts';
 import { dayOf } from './calendar.ts';
 import { loadCalendar } from './calendar-store.ts';
@@ -18,13 +17,7 @@ export interface SweepReport {
 
 // Several exchange processes may run the scheduler; one sweep at a time does the work.
 const schedulerLock = 0x62727801;
-
-export async function locked(db: Db, work: (trx: Tx) => Promise<number>, lock = schedulerLock): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${lock}) as ok`.execute(trx);
-    return rows[0]?.ok ? work(trx) : 0;
-  });
-}
+const locked = (db: Db, work: (trx: Tx) => Promise<number>) => oneAtATime(db, schedulerLock, work);
 
 /** AB岗: pending parts of an absent assignee go to the dataset's backup, and come back on return. */
 async function reroute(trx: Tx, now: Date): Promise<number> {

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -72,4 +72,15 @@ export async function prepared<R extends pg.QueryResultRow>(db: Db, name: string
   const pool = pools.get(db);
   if (!pool) throw new Error('prepared() needs a database made by createDb()');
   return (await pool.query<R>({ name, text, values })).rows;
+}
+
+/**
+ * Runs a timed sweep in a transaction holding a transaction-level advisory lock: several exchange
+ * processes may sweep; one at a time does the work, the others skip that turn (answer 0).
+ */
+export async function oneAtATime(db: Db, lock: number, work: (trx: Tx) => Promise<number>): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${lock}) as ok`.execute(trx);
+    return rows[0]?.ok ? work(trx) : 0;
+  });
 }

@@ -1,11 +1,9 @@
-import { type KeyObject, sign } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { batchSigningMessage } from '../../contracts/batch-signature.ts';
 import { benchDatabase, printTable, round } from './harness.ts';
-import { populationDataset, rssOf, startServer, syntheticPerson } from './population.ts';
+import { populationDataset, rssOf, sendDirect, startServer, syntheticPerson } from './population.ts';
 
 /**
  * `npm run bench -- ingest`: BENCH_RECORDS (default 1,000,000) population-like records with valid
@@ -18,15 +16,6 @@ import { populationDataset, rssOf, startServer, syntheticPerson } from './popula
 const total = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const batchSize = 5000;
-function batchBody(n: number, from: number, sourceTime: string): string {
-  const records = [];
-  for (let i = from; i < Math.min(from + batchSize, total); i++) {
-    const data = syntheticPerson(i);
-    records.push({ op: 'upsert', key: data.idNumber, data, sourceTime });
-  }
-  return JSON.stringify({ batchId: `bench-${n}`, records });
-}
-
 async function copyBaseline(databaseUrl: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -60,37 +49,18 @@ export async function bench() {
   const pid = server.child.pid!;
   const samples: number[] = [];
   const sampler = setInterval(() => samples.push(rssOf(pid).rss), 500);
-  const batches = Math.ceil(total / batchSize);
-  const sourceTime = new Date().toISOString();
-  let next = 0;
-  let done = 0;
-  let accepted = 0;
-  let failures = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const n = next++;
-        if (n >= batches) return;
-        const body = batchBody(n, n * batchSize, sourceTime);
-        const signature = sign(null, batchSigningMessage(code, Buffer.from(body)), keys.privateKey as KeyObject).toString('base64');
-        const res = await fetch(`${server.url}/v1/datasets/${code}/batches`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'x-brx-signature': signature },
-          body,
-        });
-        const result = (await res.json()) as { accepted?: number; rejected?: unknown[] };
-        if (res.status !== 200 || result.rejected?.length) failures += 1;
-        accepted += result.accepted ?? 0;
-        done += 1;
-        if (done % 20 === 0 || done === batches) {
-          const rate = (done * batchSize) / ((performance.now() - started) / 1000);
-          process.stderr.write(`  ingest: ${done}/${batches} batches, ${Math.round(rate).toLocaleString()} records/s, server RSS ${Math.round(rssOf(pid).rss / 2 ** 20)} MiB\n`);
-        }
-      }
-    }),
-  );
-  const ingestRate = total / ((performance.now() - started) / 1000);
+  const sent = await sendDirect({
+    url: server.url,
+    code,
+    apiKey,
+    privateKey: keys.privateKey,
+    total,
+    batchSize,
+    senders: concurrency,
+    progress: (line) => process.stderr.write(`  ingest: ${line}, server RSS ${Math.round(rssOf(pid).rss / 2 ** 20)} MiB\n`),
+  });
+  const { accepted, failures } = sent;
+  const ingestRate = sent.rate;
   clearInterval(sampler);
   const { peak } = rssOf(pid);
   server.child.kill('SIGTERM');

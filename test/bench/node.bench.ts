@@ -11,10 +11,8 @@ import { contractCheck } from '../../adapters/node/contract.ts';
 import { mapRow } from '../../adapters/node/mapping.ts';
 import { readRows } from '../../adapters/sources/file-drop.ts';
 import type { Dataset } from '../../contracts/generated/api.ts';
-import { batchSigningMessage } from '../../contracts/batch-signature.ts';
 import { benchDatabase, printTable, round } from './harness.ts';
-import { contract, populationDataset, rssOf, startServer, syntheticPerson } from './population.ts';
-import { createPrivateKey, sign } from 'node:crypto';
+import { contract, populationDataset, rssOf, sendDirect, startServer, syntheticPerson } from './population.ts';
 
 /**
  * `npm run bench -- node`: the front-end node back-filling BENCH_RECORDS (default 1,000,000) rows
@@ -38,40 +36,6 @@ function cpuSeconds(pid: number): number {
 }
 
 const mib = (bytes: number) => round(bytes / 2 ** 20, 0);
-
-async function direct(url: string, code: string, apiKey: string, privateKey: string): Promise<{ rate: number }> {
-  const key = createPrivateKey(privateKey);
-  const batches = Math.ceil(total / batchSize);
-  const sourceTime = new Date().toISOString();
-  let next = 0;
-  let done = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: senders }, async () => {
-      for (;;) {
-        const n = next++;
-        if (n >= batches) return;
-        const records = [];
-        for (let i = n * batchSize; i < Math.min((n + 1) * batchSize, total); i++) {
-          const data = syntheticPerson(i);
-          records.push({ op: 'upsert', key: data.idNumber, data, sourceTime });
-        }
-        const body = JSON.stringify({ batchId: `direct-${n}`, records });
-        const res = await fetch(`${url}/v1/datasets/${code}/batches`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'x-brx-signature': sign(null, batchSigningMessage(code, Buffer.from(body)), key).toString('base64') },
-          body,
-        });
-        if (res.status !== 200) throw new Error(`direct ingest: ${res.status} ${await res.text()}`);
-        await res.body?.cancel();
-        if (++done % 20 === 0 || done === batches) {
-          process.stderr.write(`  direct ingest: ${done}/${batches} batches, ${Math.round((done * batchSize) / ((performance.now() - started) / 1000)).toLocaleString()} records/s\n`);
-        }
-      }
-    }),
-  );
-  return { rate: total / ((performance.now() - started) / 1000) };
-}
 
 /** The department's 户籍 table: rows total … 2·total (other people than the direct run's). */
 async function fillDepartmentTable(url: string): Promise<void> {
@@ -167,7 +131,7 @@ async function csvInConstantMemory(megabytes: number) {
   const fields = Object.fromEntries(
     Object.entries({ idNumber: '身份证号', name: '姓名', gender: '性别', birthDate: '出生日期', ethnicity: '民族', householdRegion: '户籍地', address: '住址', status: '状态' }).map(([f, c]) => [f, { from: c }]),
   );
-  const samples: number[] = [];
+  const samples: number[] = [process.memoryUsage().rss];
   const sampler = setInterval(() => samples.push(process.memoryUsage().rss), 250);
   const started = performance.now();
   const cpuStart = process.cpuUsage();
@@ -180,6 +144,7 @@ async function csvInConstantMemory(megabytes: number) {
     if (rows % 2_000_000 === 0) process.stderr.write(`  reading the CSV: ${rows.toLocaleString()} rows, RSS ${mib(process.memoryUsage().rss)} MiB\n`);
   }
   clearInterval(sampler);
+  samples.push(process.memoryUsage().rss);
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   await rm(dir, { recursive: true, force: true });
@@ -196,7 +161,16 @@ export async function bench() {
   try {
     process.stderr.write(`  direct ingest: ${total.toLocaleString()} records, ${senders} senders × ${batchSize}…\n`);
     const directCpuStart = cpuSeconds(server.child.pid!);
-    const baseline = await direct(server.url, code, apiKey, privateKey);
+    const baseline = await sendDirect({
+      url: server.url,
+      code,
+      apiKey,
+      privateKey: keys.privateKey,
+      total,
+      batchSize,
+      senders,
+      progress: (line) => process.stderr.write(`  direct ingest: ${line}\n`),
+    });
     const directServerCpu = cpuSeconds(server.child.pid!) - directCpuStart;
     const sourceUrl = database.url.replace(/\/[^/?]+(\?|$)/, '/brx_bench_dept$1');
     const admin = new pg.Client({ connectionString: database.url });

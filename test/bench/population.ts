@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { batchSignatureHeader, batchSigningMessage } from '../../contracts/batch-signature.ts';
 import { draftDataset, publishDataset } from '../../exchange/catalog/datasets.ts';
 import type { Db } from '../../exchange/db/database.ts';
 import { freePort } from '../../exchange/db/embedded.ts';
@@ -113,3 +114,53 @@ export async function startServer(databaseUrl: string): Promise<{ child: ChildPr
   throw new Error('brx serve did not become ready');
 }
 
+
+/**
+ * Sends persons 0 … total−1 straight to the exchange as a node would without the node: `senders`
+ * parallel loops, signed batches of `batchSize`. Progress every 20 batches through `progress`.
+ */
+export async function sendDirect(options: {
+  url: string;
+  code: string;
+  apiKey: string;
+  privateKey: KeyObject;
+  total: number;
+  batchSize: number;
+  senders: number;
+  progress: (line: string) => void;
+}): Promise<{ rate: number; accepted: number; failures: number }> {
+  const { url, code, apiKey, privateKey, total, batchSize } = options;
+  const batches = Math.ceil(total / batchSize);
+  const sourceTime = new Date().toISOString();
+  let next = 0;
+  let done = 0;
+  let accepted = 0;
+  let failures = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: options.senders }, async () => {
+      for (;;) {
+        const n = next++;
+        if (n >= batches) return;
+        const records = [];
+        for (let i = n * batchSize; i < Math.min((n + 1) * batchSize, total); i++) {
+          const data = syntheticPerson(i);
+          records.push({ op: 'upsert', key: data.idNumber, data, sourceTime });
+        }
+        const body = JSON.stringify({ batchId: `bench-${n}`, records });
+        const res = await fetch(`${url}/v1/datasets/${code}/batches`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', [batchSignatureHeader]: sign(null, batchSigningMessage(code, Buffer.from(body)), privateKey).toString('base64') },
+          body,
+        });
+        const result = (await res.json()) as { accepted?: number; rejected?: unknown[] };
+        if (res.status !== 200 || result.rejected?.length) failures += 1;
+        accepted += result.accepted ?? 0;
+        if (++done % 20 === 0 || done === batches) {
+          options.progress(`${done}/${batches} batches, ${Math.round((done * batchSize) / ((performance.now() - started) / 1000)).toLocaleString()} records/s`);
+        }
+      }
+    }),
+  );
+  return { rate: total / ((performance.now() - started) / 1000), accepted, failures };
+}

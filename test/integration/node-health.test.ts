@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { locked } from '../../exchange/cases/scheduler.ts';
 import { ManualClock } from '../../exchange/clock.ts';
+import { oneAtATime } from '../../exchange/db/database.ts';
 import { flagOfflineNodes, nodeSweepLock } from '../../exchange/identity/node-health.ts';
 import { buildDepartment, buildNode, buildSystem, buildUser, startTestApp, type TestApp } from '../support/app.ts';
 import { at } from '../support/cases.ts';
@@ -25,7 +25,7 @@ const status = async (token = head) => {
   const res = await t.call(token, { method: 'GET', url: `/v1/nodes/${node.node.id}/status` });
   return { code: res.statusCode, body: res.json() };
 };
-const sweep = () => locked(t.database.db, (trx) => flagOfflineNodes(trx, clock.now()), nodeSweepLock);
+const sweep = () => oneAtATime(t.database.db, nodeSweepLock, (trx) => flagOfflineNodes(trx, clock.now()));
 const offlineNotices = async () =>
   ((await t.call(head, { method: 'GET', url: '/v1/notifications' })).json().items as { kind: string }[]).filter((n) => n.kind === 'node_offline').length;
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { before, describe, it } from 'node:test';
+import { onBehalfOfHeader } from '../../contracts/on-behalf-of.ts';
+import { receivingRoutes } from '../../exchange/auth/guard.ts';
 import { ManualClock } from '../../exchange/clock.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
 import { buildDepartment, buildNode, buildSystem, buildUser, startTestApp, type TestApp } from '../support/app.ts';
@@ -213,8 +215,7 @@ describe('every route as every caller', () => {
       const url = pattern.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(expected.params?.[name] ?? `missing-${name}`)) + ((expected as { query?: string }).query ?? '');
       // callers that must be refused go first, as an allowed call may change what the others see;
       // in a destructive row the person it concerns acts before those who act on them
-      const receiving = ['GET /v1/datasets/:code', 'POST /v1/subscriptions', 'GET /v1/subscriptions', 'GET /v1/subscriptions/:id', 'GET /v1/subscriptions/:id/events', 'POST /v1/subscriptions/:id/ack'];
-      const allows = (c: Caller) => expected.allowed.includes(c) || (c === 'bNodeForBSystem' && expected.allowed.includes('bSystem') && receiving.includes(route));
+      const allows = (c: Caller) => expected.allowed.includes(c) || (c === 'bNodeForBSystem' && expected.allowed.includes('bSystem') && receivingRoutes.has(route));
       const refused = callers.filter((c) => !allows(c));
       const allowed = callers.filter((c) => allows(c));
       for (const caller of [...refused, ...(expected.last ? allowed.reverse() : allowed)]) {
@@ -222,7 +223,7 @@ describe('every route as every caller', () => {
         const res = await t.call(tokens[caller], {
           method: method as 'GET',
           url,
-          headers: { ...(expected.headers?.(caller) ?? {}), ...(actingFor[caller] ? { 'x-brx-on-behalf-of': actingFor[caller] } : {}) },
+          headers: { ...(expected.headers?.(caller) ?? {}), ...(actingFor[caller] ? { [onBehalfOfHeader]: actingFor[caller] } : {}) },
           ...(body === undefined ? {} : { payload: body as string }),
         });
         const s = res.statusCode;
