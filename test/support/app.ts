@@ -1,4 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Department, NodeCreated, SystemCreated, User } from '../../contracts/generated/api.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
@@ -44,7 +47,16 @@ export async function startTestApp(
   options: { clock?: Clock; database?: TestDatabase } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
-  const config = loadConfig({ BRX_ADMIN_PASSWORD: adminPassword, BRX_LOG_LEVEL: 'silent', BRX_SCHEDULER_INTERVAL_SECONDS: '0', ...env });
+  // key files and other state an app keeps under BRX_HOME go to a folder of its own, never the checkout
+  const home = await mkdtemp(path.join(os.tmpdir(), 'brx-app-'));
+  onFileEnd(() => rm(home, { recursive: true, force: true }));
+  const config = loadConfig({
+    BRX_HOME: home,
+    BRX_ADMIN_PASSWORD: adminPassword,
+    BRX_LOG_LEVEL: 'silent',
+    BRX_SCHEDULER_INTERVAL_SECONDS: '0',
+    ...env,
+  });
   await ensureFirstAdmin(database.db, config);
   const clock = options.clock ?? systemClock;
   currentClock = clock;
