@@ -15,7 +15,10 @@ export interface SweepReport {
   backlogAlerts: number;
 }
 
-// Several exchange processes may run the scheduler; one sweep at a time does the work.
+// Several exchange processes may run the scheduler; one sweep at a time does the work. A sweep
+// locks the rows it may change and skips those a decision holds (that case is seen on the next
+// turn, in its new state), and every update names the state it read, so a decision committed in
+// between is never overwritten.
 const schedulerLock = 0x62727801;
 const locked = (db: Db, work: (trx: Tx) => Promise<number>) => oneAtATime(db, schedulerLock, work);
 
@@ -29,6 +32,8 @@ async function reroute(trx: Tx, now: Date): Promise<number> {
     .select(['p.id', 'p.case_id', 'p.assignee_id', 'p.acting_for_id', 'p.department_id', 'p.dataset_id', 'd.backup_contact_id'])
     .where('p.state', '=', 'pending')
     .where('c.closed_at', 'is', null)
+    .forUpdate(['p', 'c'])
+    .skipLocked()
     .execute();
   const absent = await absentOn(trx, today);
   let count = 0;
@@ -46,7 +51,14 @@ async function reroute(trx: Tx, now: Date): Promise<number> {
       change = { assignee_id: part.backup_contact_id, acting_for_id: part.assignee_id };
     }
     if (!change) continue;
-    await trx.updateTable('case_parts').set(change).where('id', '=', part.id).execute();
+    const moved = await trx
+      .updateTable('case_parts')
+      .set(change)
+      .where('id', '=', part.id)
+      .where('state', '=', 'pending')
+      .where('assignee_id', part.assignee_id === null ? 'is' : '=', part.assignee_id)
+      .executeTakeFirst();
+    if (moved.numUpdatedRows === 0n) continue;
     await appendTimeline(trx, part.case_id, {
       at: now,
       action: 'reassign',
@@ -78,6 +90,8 @@ async function escalate(trx: Tx, now: Date, config: Config): Promise<number> {
     .where('c.closed_at', 'is', null)
     .where('c.paused_at', 'is', null)
     .where('c.state', 'in', ['submitted', 'under_review', 'transferred', 'escalated'])
+    .forUpdate(['p', 'c'])
+    .skipLocked()
     .execute();
   let count = 0;
   for (const part of parts) {
@@ -86,12 +100,21 @@ async function escalate(trx: Tx, now: Date, config: Config): Promise<number> {
     // already at the platform administrators: there is nowhere higher to go
     if (part.escalation_level > 0 && part.escalated_to === null) continue;
     const to = await supervisorOf(trx, part.escalated_to ?? part.department_id);
-    await trx
+    const raised = await trx
       .updateTable('case_parts')
       .set({ escalated_to: to, escalation_level: part.escalation_level + 1, last_action_at: now })
       .where('id', '=', part.id)
+      .where('state', '=', 'pending')
+      .where('escalation_level', '=', part.escalation_level)
+      .executeTakeFirst();
+    if (raised.numUpdatedRows === 0n) continue;
+    await trx
+      .updateTable('cases')
+      .set({ state: 'escalated', updated_at: now })
+      .where('id', '=', part.case_id)
+      .where('state', '=', part.state)
+      .where('closed_at', 'is', null)
       .execute();
-    await trx.updateTable('cases').set({ state: 'escalated', updated_at: now }).where('id', '=', part.case_id).execute();
     await involve(trx, part.case_id, [to]);
     await appendTimeline(trx, part.case_id, {
       at: now,
@@ -125,6 +148,8 @@ async function deadlineNear(trx: Tx, now: Date): Promise<number> {
     .where('near_notified', '=', false)
     .where('state', 'in', ['submitted', 'under_review', 'transferred', 'escalated'])
     .where('due_on', '<=', soon)
+    .forUpdate()
+    .skipLocked()
     .execute();
   for (const c of cases) {
     const assignees = await trx.selectFrom('case_parts').select('assignee_id').where('case_id', '=', c.id).where('state', '=', 'pending').execute();
@@ -148,6 +173,8 @@ async function grantsExpiring(trx: Tx, now: Date, config: Config): Promise<numbe
     .where('g.expiry_notified', '=', false)
     .where('g.valid_until', '>', now)
     .where('g.valid_until', '<=', horizon)
+    .forUpdate(['g'])
+    .skipLocked()
     .execute();
   for (const g of grants) {
     const title = `共享授权将于 ${g.valid_until!.toISOString().slice(0, 10)} 到期：${g.name}`;
