@@ -13,6 +13,7 @@ import { verifyRoutes } from './verify/routes.ts';
 import { calendarRoutes } from './cases/calendar-routes.ts';
 import { caseRoutes } from './cases/routes.ts';
 import { runCaseScheduler } from './cases/scheduler.ts';
+import { buildSearchIndexes } from './catalog/search-indexes.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { EventLog } from './events/event-log.ts';
 import { PgEventLog } from './events/pg-event-log.ts';
@@ -140,8 +141,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 }
 
 /**
- * Timed work of the exchange: case deadlines and escalations every scheduler interval, webhook
- * notifications every few seconds, subscription webhooks every second. BRX_SCHEDULER_INTERVAL_SECONDS=0 turns both off (tests run
+ * Timed work of the exchange: case deadlines and escalations every scheduler interval, search
+ * indexes and webhook notifications every few seconds, subscription webhooks every second. BRX_SCHEDULER_INTERVAL_SECONDS=0 turns them all off (tests run
  * them by hand with a controlled clock).
  */
 function startBackgroundJobs(app: FastifyInstance): void {
@@ -171,6 +172,8 @@ function startBackgroundJobs(app: FastifyInstance): void {
   const timers = [
     setInterval(run('case scheduler', () => runCaseScheduler(app.db, app.clock.now(), app.config)), seconds * 1000),
     setInterval(run('node heartbeats', () => oneAtATime(app.db, nodeSweepLock, (trx) => flagOfflineNodes(trx, app.clock.now()))), seconds * 1000),
+    // search indexes are built here, never in the publishing request; the first turn comes at start
+    setInterval(run('search indexes', () => buildSearchIndexes(app.db, (m) => app.log.info(m))), Math.min(seconds, 5) * 1000),
     setInterval(run('notification outbox', () => deliverNotifications(app.db, app.clock.now(), app.config.webhookGiveUpHours)), Math.min(seconds, 5) * 1000),
     // a round delivers one batch per due subscription; the next second takes the next batches
     setInterval(
@@ -181,6 +184,7 @@ function startBackgroundJobs(app: FastifyInstance): void {
     ),
   ];
   for (const t of timers) t.unref();
+  run('search indexes', () => buildSearchIndexes(app.db, (m) => app.log.info(m)))();
   app.addHook('onClose', async () => {
     for (const t of timers) clearInterval(t);
     await Promise.all(running);

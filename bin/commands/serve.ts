@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { ensureFirstAdmin } from '../../exchange/bootstrap.ts';
 import { loadConfig } from '../../exchange/config.ts';
-import { ensureAllSearchIndexes } from '../../exchange/catalog/search-indexes.ts';
 import { seedDemo } from '../../exchange/demo.ts';
 import { openRuntime } from '../../exchange/runtime.ts';
 import { buildApp } from '../../exchange/server.ts';
@@ -47,7 +46,6 @@ audit log, close the database.`,
     });
     const admin = await ensureFirstAdmin(runtime.db, config);
     const demo = values.demo ? await seedDemo(runtime.db, config.home) : null;
-    await ensureAllSearchIndexes(runtime.db);
     app = await buildApp({ config, db: runtime.db });
     const address = await app.listen({ host: config.host, port: config.port });
 

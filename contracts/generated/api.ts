@@ -809,9 +809,23 @@ export interface Dataset {
   status: 'draft' | 'published' | 'retired';
   currentVersion: string | null;
   contract?: Contract;
+  /**
+   * Shown with the contract of a published dataset: the state of the index behind each searchable field
+   */
+  searchIndexes?: SearchIndex[];
   createdAt: string;
   updatedAt: string;
   publishedAt: string | null;
+}
+/**
+ * The index behind one searchable field of a dataset. Built in the background after publishing: pending (not built yet), building, ready, or invalid (a build failed or was interrupted; rebuilt on the next turn). Until it is ready, searches by that field still answer, more slowly.
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "SearchIndex".
+ */
+export interface SearchIndex {
+  field: string;
+  state: 'pending' | 'building' | 'ready' | 'invalid';
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema

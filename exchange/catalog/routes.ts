@@ -12,7 +12,7 @@ import { canReadAudit, departmentsOf, hasRole, isPlatformAdmin, type Principal }
 import type { Db } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { actorOf, describe, problemResponses, ref } from '../http/route-helpers.ts';
-import { ensureSearchIndexes } from './search-indexes.ts';
+import { searchIndexesOf } from './search-indexes.ts';
 import { addContract, changeDataset, draftDataset, publishDataset, retireDataset } from './datasets.ts';
 import { type DatasetRow, findContract, findDataset, listContracts, listDatasets, presentContract, presentDataset } from './store.ts';
 
@@ -36,15 +36,11 @@ export async function catalogRoutes(app: FastifyInstance, { db }: { db: Db }) {
     if (!dataset || !visible(p, dataset)) throw notFound(`No dataset ${code}`);
     return dataset;
   }
-  async function indexSearchableFields(code: string) {
-    const dataset = (await findDataset(db, code))!;
-    const contract = await findContract(db, dataset.id, dataset.current_version!);
-    await ensureSearchIndexes(db, dataset.id, contract!.fields);
-  }
   async function present(code: string) {
     const dataset = (await findDataset(db, code))!;
     const contract = dataset.current_version ? await findContract(db, dataset.id, dataset.current_version) : undefined;
-    return presentDataset(dataset, contract);
+    const indexes = contract && dataset.status === 'published' ? await searchIndexesOf(db, dataset.id, contract.fields) : undefined;
+    return { ...presentDataset(dataset, contract), ...(indexes ? { searchIndexes: indexes } : {}) };
   }
 
   app.get<{ Querystring: DatasetQuery }>('/v1/datasets', {
@@ -117,7 +113,6 @@ export async function catalogRoutes(app: FastifyInstance, { db }: { db: Db }) {
     },
     handler: async (request) => {
       await db.transaction().execute((trx) => publishDataset(trx, request.params.code, actorOf(request)));
-      await indexSearchableFields(request.params.code);
       return present(request.params.code);
     },
   });
@@ -179,7 +174,6 @@ export async function catalogRoutes(app: FastifyInstance, { db }: { db: Db }) {
     handler: async (request, reply) => {
       const version = await db.transaction().execute((trx) => addContract(trx, request.params.code, request.body, actorOf(request)));
       const dataset = (await findDataset(db, request.params.code))!;
-      if (dataset.status === 'published') await indexSearchableFields(request.params.code);
       return reply.status(201).send(presentContract((await findContract(db, dataset.id, version))!));
     },
   });

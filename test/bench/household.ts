@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ensureFirstAdmin } from '../../exchange/bootstrap.ts';
 import { draftDataset, publishDataset } from '../../exchange/catalog/datasets.ts';
-import { ensureSearchIndexes } from '../../exchange/catalog/search-indexes.ts';
-import { contractOf, findDataset } from '../../exchange/catalog/store.ts';
+import { buildSearchIndexes } from '../../exchange/catalog/search-indexes.ts';
+import { findDataset } from '../../exchange/catalog/store.ts';
 import type { Config } from '../../exchange/config.ts';
 import type { Db } from '../../exchange/db/database.ts';
 import { householdDataset } from '../../exchange/demo.ts';
@@ -54,7 +54,7 @@ export async function householdWorld(db: Db, config: Config, consumers: number, 
     return { police: police.id, nodeId: node.row.id, code, systems };
   });
   const dataset = (await findDataset(db, world.code))!;
-  await ensureSearchIndexes(db, dataset.id, (await contractOf(db, dataset.id, dataset.current_version!)).fields);
+  await buildSearchIndexes(db);
   await db
     .insertInto('grants')
     .values(
