@@ -41,7 +41,12 @@ export class PgEventLog implements EventLog {
     return { first: last + 1, last: last + events.length };
   }
 
-  /** Writes events at offsets after `last` (the head must be locked by this transaction) and moves the head. */
+  /**
+   * Writes events at offsets after `last` (the head must be locked by this transaction) and moves the head.
+   * Their commit time is stamped now, under the head lock, not at the transaction's start: so it
+   * grows with the offsets of the dataset, and `asOf` never finds an event whose transaction had
+   * begun by then but committed later.
+   */
   static async insertAt(trx: Tx, datasetId: string, last: number, events: readonly NewEvent[]): Promise<void> {
     const rows = events.map((e, i) => ({
       offset: last + 1 + i,
@@ -54,8 +59,8 @@ export class PgEventLog implements EventLog {
       dispute: e.dispute?.length ? e.dispute : null,
     }));
     await sql`
-      insert into events (dataset_id, "offset", key, op, data, contract_version, source_time, batch_id, dispute)
-      select ${datasetId}::uuid, r."offset", r.key, r.op, r.data, r.contract_version, r.source_time, r.batch_id, r.dispute
+      insert into events (dataset_id, "offset", key, op, data, contract_version, source_time, batch_id, dispute, committed_at)
+      select ${datasetId}::uuid, r."offset", r.key, r.op, r.data, r.contract_version, r.source_time, r.batch_id, r.dispute, clock_timestamp()
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
           as r("offset" bigint, key text, op text, data jsonb, contract_version text, source_time timestamptz, batch_id text, dispute jsonb)`.execute(trx);
     await PgEventLog.advanceHead(trx, datasetId, last + events.length);

@@ -82,7 +82,8 @@ export interface NotApplied {
  * Compares the batch's records with what is stored and applies the changes, in one statement:
  * a record older than the stored one is stale, an identical one unchanged; every other one is
  * upserted and gets the next offset (after `last`, in batch order) and its event in the outbox.
- * The caller holds the dataset's event head, so nothing else writes these keys meanwhile.
+ * The caller holds the dataset's event head, so nothing else writes these keys meanwhile, and
+ * the events' commit time is stamped under it (see PgEventLog.insertAt).
  * One statement because it parses the records once and makes one round trip: measured on 5,000
  * records, 134 ms for the upsert and as much again for the events as separate statements.
  */
@@ -139,9 +140,10 @@ export async function applyRecords(
         content_hash = excluded.content_hash, last_offset = excluded.last_offset, provenance = excluded.provenance
       returning 1
     ), appended as (
-      insert into events (dataset_id, "offset", key, op, data, contract_version, source_time, batch_id, dispute)
+      insert into events (dataset_id, "offset", key, op, data, contract_version, source_time, batch_id, dispute, committed_at)
       select ${w.datasetId}::uuid, n."offset", n.key, case when n.deleted then 'delete' else 'upsert' end,
-             i.data, ${w.contractVersion}, n.source_time, ${w.batchId}, ${openDisputes(w.datasetId, sql.ref('n.key'))}
+             i.data, ${w.contractVersion}, n.source_time, ${w.batchId}, ${openDisputes(w.datasetId, sql.ref('n.key'))},
+             clock_timestamp()
         from numbered n join incoming i on i.idx = n.idx
       returning 1
     )

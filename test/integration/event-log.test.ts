@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { after, before, describe, it } from 'node:test';
 import { PgEventLog } from '../../exchange/events/pg-event-log.ts';
+import { versionAsOf } from '../../exchange/records/read.ts';
 import { event, eventLogConformance } from '../conformance/event-log.ts';
 import { buildDepartment, startTestApp, type TestApp } from '../support/app.ts';
 import { buildDataset } from '../support/catalog.ts';
+import { instantBetween } from '../support/database.ts';
 
 let t: TestApp;
 let log: PgEventLog;
@@ -52,6 +54,19 @@ describe('PostgreSQL event log', () => {
     assert.deepEqual(order, ['A commits', 'B has offsets']);
     assert.deepEqual([ra, rb], [{ first: 1, last: 2 }, { first: 3, last: 3 }]);
     assert.deepEqual((await log.read(id, 0, 100)).map((e) => [e.offset, e.key]), [[1, 'a1'], [2, 'a2'], [3, 'b1']]);
+  });
+
+  it('stamps an event when it takes its offset, so asOf never returns a version committed after that moment', async () => {
+    const dataset = await buildDataset(t, (await buildDepartment(t)).id);
+    const db = t.database.db;
+    let asOf!: Date;
+    await db.transaction().execute(async (trx) => {
+      await sql`select 1`.execute(trx); // the transaction has begun
+      asOf = await instantBetween(db);
+      await log.append(trx, dataset.id, [event('late')]);
+    });
+    assert.equal(await versionAsOf(db, dataset.id, 'late', asOf), undefined, 'not visible at asOf: its transaction committed later');
+    assert.equal((await versionAsOf(db, dataset.id, 'late', await instantBetween(db)))?.key, 'late');
   });
 
   it('keeps waking waiters after its LISTEN connection is cut', async () => {
