@@ -4,8 +4,10 @@ import { validateUscc } from './uscc.ts';
 /**
  * Electronic certificate identifiers in the GB/T 36904 style:
  *   1.2.156.3005.2.<type code>.<issuer USCC>.<serial>.<version>.<check>
- * The check character is ISO/IEC 7064 MOD 37,36 (alphabet 0–9 A–Z) over all the parts before
- * it, concatenated without the dots.
+ * The check character is ISO/IEC 7064 MOD 37,36 (alphabet 0–9 A–Z) over the type code, issuer
+ * code, serial and version concatenated without the dots — not over the root code, which every
+ * identifier shares (as provincial systems issue them, e.g.
+ * 1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U).
  */
 export const certificatePrefix = '1.2.156.3005.2';
 const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -32,8 +34,8 @@ export function mod3736Check(text: string): string {
 }
 
 export function composeCertificateId(typeCode: string, issuerUscc: string, serial: string, version = '001'): string {
-  const parts = [certificatePrefix, typeCode, issuerUscc, serial, version];
-  return `${parts.join('.')}.${mod3736Check(parts.join('').replace(/\./g, ''))}`;
+  const parts = [typeCode, issuerUscc, serial, version];
+  return `${certificatePrefix}.${parts.join('.')}.${mod3736Check(parts.join(''))}`;
 }
 
 export function validateCertificateId(input: string): IdentifierResult<CertificateIdFacts> {
@@ -48,7 +50,7 @@ export function validateCertificateId(input: string): IdentifierResult<Certifica
   if (!/^[0-9A-Z]{1,64}$/.test(serial)) return failure(value, 'serial', 'the serial must be 1–64 digits or capital letters');
   if (!/^\d{1,3}$/.test(version)) return failure(value, 'version', 'the version must be 1–3 digits');
   if (!/^[0-9A-Z]$/.test(check)) return failure(value, 'check', 'the check character must be one digit or capital letter');
-  const expected = mod3736Check((certificatePrefix + typeCode + issuer + serial + version).replace(/\./g, ''));
+  const expected = mod3736Check(typeCode + issuer + serial + version);
   if (check !== expected) return failure(value, 'check', `check character is "${check}", expected "${expected}"`);
   return { valid: true, normalized: value, facts: { typeCode, issuerUscc: issuer, serial, version }, errors: [] };
 }

@@ -84,6 +84,17 @@ describe('electronic certificate identifiers (GB/T 36904 style)', () => {
     assert.equal(rule(validateCertificateId(id.replace('91350100M000100Y43', '91350100M000100Y44'))), 'issuer');
     assert.equal(rule(validateCertificateId(`${id.slice(0, -1)}${id.endsWith('0') ? '1' : '0'}`)), 'check');
   });
+
+  it('accepts identifiers issued by provincial systems: the check covers the parts after the root code', () => {
+    for (const issued of [
+      '1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U',
+      '1.2.156.3005.2.11100000000013338W009.11330105002500287C.2025052201.002.0',
+    ]) {
+      assert.deepEqual(validateCertificateId(issued).errors, [], issued);
+      const [type, issuer, serial, version] = issued.split('.').slice(5, 9) as [string, string, string, string];
+      assert.equal(composeCertificateId(type, issuer, serial, version), issued);
+    }
+  });
 });
 
 describe('formats and the command-line checker', () => {
