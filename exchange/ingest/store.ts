@@ -139,6 +139,14 @@ export async function applyRecords(
         source_time = excluded.source_time, received_at = excluded.received_at,
         content_hash = excluded.content_hash, last_offset = excluded.last_offset, provenance = excluded.provenance
       returning 1
+    ), reattributed as (
+      -- a golden record whose data is unchanged may now come from a more authoritative source:
+      -- its provenance follows, without an event (consumers see no change)
+      update records t set provenance = i.provenance
+        from judged j join incoming i on i.idx = j.idx
+       where j.verdict = 'unchanged' and i.provenance is not null
+         and t.dataset_id = ${w.datasetId}::uuid and t.key = j.key and t.provenance is distinct from i.provenance
+      returning 1
     ), appended as (
       insert into events (dataset_id, "offset", key, op, data, contract_version, source_time, batch_id, dispute, committed_at)
       select ${w.datasetId}::uuid, n."offset", n.key, case when n.deleted then 'delete' else 'upsert' end,

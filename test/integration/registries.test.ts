@@ -47,6 +47,19 @@ describe('golden records', () => {
     assert.deepEqual(raw.find((r) => r.department_id === w.police.id)!.data, { idNumber: id, name: '张三', gender: '1', birthDate: '1990-03-07', maritalStatus: '10' });
   });
 
+  it('provenance follows the most authoritative source even when it supplies a value equal to the one stored', async () => {
+    const id = person();
+    const p = w.codes.population;
+    await contribute(t, w.nodes.police, p, [{ key: id, data: { idNumber: id, name: '王五', maritalStatus: '20' }, at: '2026-04-01T09:00:00+08:00' }]);
+    const first = (await read(p, id, '?provenance=true')).json();
+    assert.equal(first.provenance.maritalStatus.department, w.police.id);
+    await contribute(t, w.nodes.civil, p, [{ key: id, data: { idNumber: id, maritalStatus: '20' }, at: '2026-04-02T09:00:00+08:00' }]);
+    const now = (await read(p, id, '?provenance=true')).json();
+    assert.equal(now.provenance.maritalStatus.department, w.civil.id, '民政 now supplies marriage, with the same value');
+    assert.equal(now.provenance.maritalStatus.sourceTime, '2026-04-02T01:00:00.000Z');
+    assert.equal(now.offset, first.offset, 'the data did not change: no new event for consumers');
+  });
+
   it('equal authority: the newest wins, and the disagreement becomes a data-quality issue until it is settled', async () => {
     const id = person();
     const p = w.codes.population;
