@@ -1662,6 +1662,7 @@ export interface Notification {
     | 'escalated'
     | 'deadline_near'
     | 'grant_expiring'
+    | 'grant_revoked'
     | 'assigned'
     | 'backlog'
     | 'node_offline';

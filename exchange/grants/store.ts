@@ -4,6 +4,7 @@ import type { AdminEntry } from '../audit/entries.ts';
 import { recordAdminAction } from '../audit/store.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { conflict, notFound } from '../errors.ts';
+import { notify } from '../notifications/notify.ts';
 
 export type Actor = Pick<AdminEntry, 'actor' | 'requestId'>;
 
@@ -59,15 +60,29 @@ export async function createGrant(trx: Tx, g: NewGrant, actor: Actor): Promise<s
   return id;
 }
 
-/** Revokes a grant; the next read under it is refused with the reason. */
+/** Revokes a grant; its holder is notified, and the next read under it is refused with the reason. */
 export async function revokeGrant(trx: Tx, id: string, reason: string, actor: Actor, now: Date): Promise<void> {
-  const grant = await trx.selectFrom('grants').select(['revoked_at', 'superseded_by']).where('id', '=', id).forUpdate().executeTakeFirst();
+  const grant = await trx
+    .selectFrom('grants as g')
+    .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
+    .leftJoin('cases as c', 'c.id', 'g.case_id')
+    .select(['g.revoked_at', 'g.superseded_by', 'g.system_id', 'd.name', 'c.requester_user_id'])
+    .where('g.id', '=', id)
+    .forUpdate('g')
+    .executeTakeFirst();
   if (!grant) throw notFound(`No grant ${id}`);
   if (grant.revoked_at) throw conflict('The grant is already revoked');
   if (grant.superseded_by) throw conflict(`The grant was replaced by ${grant.superseded_by}: revoke that one`);
   const revokedBy = actor.actor.kind === 'user' ? actor.actor.userId : null;
   await trx.updateTable('grants').set({ revoked_at: now, revoke_reason: reason, revoked_by: revokedBy }).where('id', '=', id).execute();
   await recordAdminAction(trx, { ...actor, action: 'grant.revoke', targetKind: 'grant', targetId: id, detail: { reason } });
+  // the holder hears at once (inbox, and the system's notify URL), not at its next refused read
+  await notify(
+    trx,
+    { users: [grant.requester_user_id], system: grant.system_id },
+    { kind: 'grant_revoked', title: `共享授权已撤销：${grant.name}（${reason}）`, grantId: id, detail: { reason } },
+    now,
+  );
 }
 
 export interface GrantView {

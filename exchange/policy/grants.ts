@@ -63,7 +63,8 @@ export function isLive(g: GrantRow, now: Date): boolean {
 
 /**
  * Chooses the live grant for a mode among a system's grants of a dataset, or a 403 that says why
- * there is none: none at all, revoked (with the provider's reason), expired, or not for this mode.
+ * there is none: not for this mode (when another grant is live), revoked (with the provider's
+ * reason), expired, or none at all.
  *
  * When several live grants carry the mode, the latest decision applies: the one valid from the
  * latest time (ties broken by id), whatever order the rows came in — so which fields, rows and
@@ -74,6 +75,8 @@ export function pickGrant(grants: readonly GrantRow[], mode: string, now: Date):
   const forMode = grants.filter((g) => g.modes.includes(mode) && !g.superseded_by);
   const live = forMode.filter((g) => isLive(g, now)).sort(latestFirst)[0];
   if (live) return live;
+  // a live grant for other modes is the reason today, whatever happened to earlier grants
+  if (grants.some((g) => isLive(g, now))) throw forbidden(`The grant does not include the ${mode} mode`);
   if (forMode.some((g) => g.revoked_at)) {
     const revoked = forMode.find((g) => g.revoked_at)!;
     throw forbidden(`The grant was revoked${revoked.revoke_reason ? `: ${revoked.revoke_reason}` : ''}`);

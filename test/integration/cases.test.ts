@@ -267,6 +267,16 @@ describe('decisions and grants', () => {
     assert.ok(!taxView.json().items.some((g: { caseNo: string }) => g.caseNo === c.trackingNo));
     const marketView = await t.call(w.approverA.token, { method: 'GET', url: '/v1/grants?view=granted' });
     assert.ok(marketView.json().items.some((g: { caseNo: string }) => g.caseNo === c.trackingNo));
+
+    // revoking tells the holder at once: the requesting official's inbox and the system's
+    const revoked = await t.call(w.approverA.token, { method: 'POST', url: `/v1/grants/${mine[0].id}/revoke`, payload: { reason: '用途已变更' } });
+    assert.equal(revoked.statusCode, 200, revoked.body);
+    for (const token of [w.consumer.token, w.system.apiKey]) {
+      const inbox = (await t.call(token, { method: 'GET', url: '/v1/notifications' })).json().items;
+      const told = inbox.filter((n: { kind: string; grantId: string }) => n.kind === 'grant_revoked' && n.grantId === mine[0].id);
+      assert.equal(told.length, 1, 'told once');
+      assert.match(told[0].title, /用途已变更/);
+    }
   });
 
   it('grants unconditional data at once, and sends only the stricter fields to review', async () => {

@@ -76,6 +76,12 @@ describe('a keyed pull', () => {
     assert.match((await get(expired.apiKey, url)).json().detail, /expired/);
     const verifyOnly = await consumer({ modes: ['verify'] });
     assert.match((await get(verifyOnly.apiKey, url)).json().detail, /does not include the pull mode/);
+    // a live pull-only grant that replaced a revoked one with subscribing: the missing mode is why, not the old revocation
+    const pullNow = await consumer({ modes: ['pull', 'subscribe'], revoked_at: new Date(clock.now().getTime() - 1000), revoke_reason: '调整授权' });
+    await grant(t, pullNow.system.id, datasetId, { fields: ['uscc', 'name'], modes: ['pull'], purpose: '企业开办一件事' });
+    const subscribing = await t.call(pullNow.apiKey, { method: 'POST', url: '/v1/subscriptions', payload: { dataset: code, delivery: 'pull' } });
+    assert.equal(subscribing.statusCode, 403);
+    assert.match(subscribing.json().detail, /does not include the subscribe mode/);
 
     const denied = await t.database.db.selectFrom('audit_access').select(['outcome', 'query']).where('system_id', '=', none.system.id).execute();
     assert.deepEqual(denied.map((d) => d.outcome), ['denied'], 'the refusal is in the access log');
