@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Tx } from '../../exchange/db/database.ts';
 import type { EventLog, NewEvent } from '../../exchange/events/event-log.ts';
+import { until } from '../support/database.ts';
 
 export interface EventLogFixture {
   readonly log: EventLog;
@@ -63,7 +64,7 @@ export function eventLogConformance(name: string, fixture: () => EventLogFixture
       const ds = await f.newDataset();
       const started = Date.now();
       const waiting = f.log.wait(ds, 0, 10_000);
-      await sleep(100);
+      await until(() => f.log.waiting > 0);
       await assert.rejects(
         f.transaction(async (trx) => {
           await f.log.append(trx, ds, [event('rolled back')]);

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { sql } from 'kysely';
 import { findPrincipal } from '../../exchange/auth/store.ts';
 import { applyAction } from '../../exchange/cases/actions.ts';
 import { loadCalendar } from '../../exchange/cases/calendar-store.ts';
 import { runCaseScheduler } from '../../exchange/cases/scheduler.ts';
 import { ManualClock } from '../../exchange/clock.ts';
-import type { Db } from '../../exchange/db/database.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { untilSomeoneWaitsForALock } from '../support/database.ts';
 import { acted, at, buildCaseWorld, type CaseWorld, caseOf, fileRequest } from '../support/cases.ts';
 
 let t: TestApp;
@@ -18,18 +17,6 @@ before(async () => {
   t = await startTestApp({}, { clock });
   w = await buildCaseWorld(t);
 });
-
-/** Resolves once some statement of this database waits for a lock another transaction holds. */
-async function someoneWaitsForALock(db: Db, done: Promise<unknown>): Promise<void> {
-  let finished = false;
-  void done.finally(() => {
-    finished = true;
-  });
-  while (!finished) {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`.execute(db);
-    if (rows[0]!.n > 0) return;
-  }
-}
 
 describe('the case scheduler and a decision at the same moment', () => {
   it('never turns a case decided during a sweep back into an open, escalated one', async () => {
@@ -61,7 +48,7 @@ describe('the case scheduler and a decision at the same moment', () => {
     await applied;
     // the sweep runs while the decision is written but not yet committed
     const sweep = runCaseScheduler(db, clock.now(), t.config);
-    await Promise.race([sweep, someoneWaitsForALock(db, sweep)]);
+    await untilSomeoneWaitsForALock(db, sweep);
     commit();
     await decision;
     const report = await sweep;

@@ -6,7 +6,7 @@ import { versionAsOf } from '../../exchange/records/read.ts';
 import { event, eventLogConformance } from '../conformance/event-log.ts';
 import { buildDepartment, startTestApp, type TestApp } from '../support/app.ts';
 import { buildDataset } from '../support/catalog.ts';
-import { instantBetween } from '../support/database.ts';
+import { instantBetween, until, untilSomeoneWaitsForALock } from '../support/database.ts';
 
 let t: TestApp;
 let log: PgEventLog;
@@ -46,7 +46,7 @@ describe('PostgreSQL event log', () => {
       order.push('B has offsets');
       return r; // B would commit at once
     });
-    await sleep(300);
+    await untilSomeoneWaitsForALock(t.database.db, b);
     assert.deepEqual(order, [], 'B is still waiting: it cannot take an offset while A is open');
     assert.deepEqual(await log.read(id, 0, 100), [], 'a reader sees neither');
     releaseA();
@@ -77,7 +77,7 @@ describe('PostgreSQL event log', () => {
     assert.ok(cut.rows[0]!.n >= 1, 'the listening connection was cut');
     await sleep(100);
     const waiting = log.wait(id, 0, 5_000);
-    await sleep(100);
+    await until(() => log.waiting > 0);
     await t.database.db.transaction().execute((trx) => log.append(trx, id, [event('after the cut')]));
     const started = Date.now();
     assert.equal(await waiting, true);
@@ -88,7 +88,7 @@ describe('PostgreSQL event log', () => {
     const { id } = await buildDataset(t, (await buildDepartment(t)).id);
     const closing = new PgEventLog(t.database.db);
     const waiting = closing.wait(id, 0, 10_000);
-    await sleep(100);
+    await until(() => closing.waiting > 0);
     const started = Date.now();
     await closing.close();
     assert.equal(await waiting, false);

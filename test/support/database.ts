@@ -70,6 +70,28 @@ export async function instantBetween(db: Db): Promise<Date> {
   return t;
 }
 
+/**
+ * Resolves once a statement of this database waits for a lock another transaction holds — or once
+ * `done` settles, for code that (correctly) did not wait at all.
+ */
+export async function untilSomeoneWaitsForALock(db: Db, done: Promise<unknown>): Promise<void> {
+  let finished = false;
+  void done.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  while (!finished) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`.execute(db);
+    if (rows[0]!.n > 0) return;
+  }
+}
+
+/** Resolves when `condition` holds, looking again after every turn of the event loop. */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 export async function createTestDatabase(): Promise<TestDatabase> {
   const p = await provision();
   const name = await cloneTemplate(p.serverUrl, p.template);
