@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, BlockList } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../exchange/config.ts';
 import { postOutbound } from '../../exchange/outbound/post.ts';
@@ -51,6 +51,26 @@ describe('outbound POST', () => {
     assert.deepEqual(await post(`http://127.0.0.1:${r.port}/hook`, rules), { ok: false, error: 'address not allowed (loopback)' });
     assert.deepEqual(await post('https://169.254.169.254/latest/meta-data/', rules), { ok: false, error: 'address not allowed (link-local)' });
     assert.deepEqual(await post(`http://[::ffff:127.0.0.1]:${r.port}/`, rules), { ok: false, error: 'URL not allowed (must be https)' });
+    assert.equal(r.hits.length, 0);
+  });
+
+  it('checks the address the socket connected to, last, before the body leaves', async () => {
+    let bytes = 0;
+    const r = await receiver(() => {});
+    const closed = new Promise((resolve) =>
+      servers.at(-1)!.once('connection', (socket) => {
+        socket.on('data', (d) => (bytes += d.length));
+        socket.on('close', resolve);
+      }),
+    );
+    // a range that is allowed when the URL is checked and no longer when the socket connects: the
+    // shape of a DNS answer that changes between the check and the connection
+    let checks = 0;
+    const changing = { ...allowing, allowed: { check: () => ++checks === 1 } as unknown as BlockList };
+    assert.deepEqual(await post(`http://127.0.0.1:${r.port}/hook`, changing), { ok: false, error: 'address not allowed (loopback)' });
+    assert.equal(checks, 2, 'once for the literal, once on connect');
+    await closed; // the receiver's side of the connection, once the exchange has hung up
+    assert.equal(bytes, 0, 'not a byte of the request reached the receiver');
     assert.equal(r.hits.length, 0);
   });
 
