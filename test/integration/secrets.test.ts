@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import type { NodeCreated, SystemCreated } from '../../contracts/generated/api.ts';
 import { ManualClock } from '../../exchange/clock.ts';
 import { loadConfig } from '../../exchange/config.ts';
+import { migrationsDir } from '../../exchange/db/migrate.ts';
 import { verifyWebhook } from '../../exchange/delivery/webhook.ts';
 import { sealedWith } from '../../exchange/secrets/keyring.ts';
 import { rotateSecretKeys } from '../../exchange/secrets/rotate.ts';
@@ -99,11 +100,15 @@ describe('secrets at rest', () => {
   });
 
   it('saved in clear before the upgrade are encrypted at the next start', async () => {
-    // what migration 0010 leaves of a secret stored in clear by an earlier version
-    await sql`update subscriptions set secret = ${`plain:${hookSecret}`} where id = ${subscriptionId}`.execute(t.database.db);
+    // the database as an earlier version left it (secrets in clear), then migration 0010 as it runs
+    await sql`update subscriptions set secret = ${hookSecret} where id = ${subscriptionId}`.execute(t.database.db);
+    await sql`update systems set notify_secret = ${notifySecret} where id = ${subscriber.system.id}`.execute(t.database.db);
+    await sql.raw(await readFile(path.join(migrationsDir, '0010_secrets_at_rest.sql'), 'utf8')).execute(t.database.db);
+    assert.deepEqual((await storedSecrets()).sort(), [`plain:${hookSecret}`, `plain:${notifySecret}`].sort());
     await startAnother({ BRX_HOME: t.config.home });
-    const [value] = (await sql<{ secret: string }>`select secret from subscriptions where id = ${subscriptionId}`.execute(t.database.db)).rows;
-    assert.match(value!.secret, /^enc:v1:/);
+    const stored = await storedSecrets();
+    assert.ok(stored.every((v) => /^enc:v1:/.test(v)), 'encrypted at start');
+    assert.equal(t.app.secrets.open((await sql<{ v: string }>`select notify_secret as v from systems where id = ${subscriber.system.id}`.execute(t.database.db)).rows[0]!.v, 'systems.notify_secret'), notifySecret);
     await publish();
     assert.equal(await deliverWebhooks(t.app), 1);
     assert.ok(verifyWebhook(hookSecret, received.at(-1)!.headers, received.at(-1)!.body, { now: Math.floor(clock.now().getTime() / 1000) }));
