@@ -1,6 +1,7 @@
 import { adminCommand } from './commands/admin.ts';
 import { auditCommand } from './commands/audit.ts';
 import { idCommand } from './commands/id.ts';
+import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { nodeCommand } from './commands/node.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -17,6 +18,7 @@ const commands: Record<string, Command> = {
   admin: adminCommand,
   audit: auditCommand,
   id: idCommand,
+  keys: keysCommand,
   node: nodeCommand,
 };
 

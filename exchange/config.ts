@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /**
@@ -29,6 +30,16 @@ export interface Config {
   readonly schedulerIntervalSeconds: number;
   readonly webhookGiveUpHours: number;
   readonly complaintChannel: string;
+  /** hosts a webhook or notify URL may reach over plain http (lower case); https everywhere else */
+  readonly outboundHttpHosts: readonly string[];
+  /** address ranges (CIDR) outbound calls may reach although private, loopback, link-local … */
+  readonly outboundAllowNetworks: readonly string[];
+  readonly outboundTimeoutMs: number;
+  /** the key-encryption key of stored webhook secrets (base64, 32 bytes); else the key file */
+  readonly secretKey: string | undefined;
+  /** earlier keys, still read (not written) while `brx keys rotate` moves secrets off them */
+  readonly secretKeysPrevious: readonly string[];
+  readonly secretKeyFile: string;
 }
 
 /** Documented in README.md § Configuration; keep the two in step. */
@@ -54,6 +65,11 @@ export const configDefaults = {
   BRX_SCHEDULER_INTERVAL_SECONDS: 60,
   BRX_WEBHOOK_GIVE_UP_HOURS: 24,
   BRX_COMPLAINT_CHANNEL: '12345 政务服务便民热线',
+  BRX_OUTBOUND_HTTP_HOSTS: '',
+  BRX_OUTBOUND_ALLOW_NETWORKS: '',
+  BRX_OUTBOUND_TIMEOUT_MS: 10_000,
+  /** relative to BRX_HOME */
+  BRX_SECRET_KEY_FILE: 'secret-keys.json',
 } as const;
 
 export class ConfigError extends Error {}
@@ -66,6 +82,29 @@ function integer(env: NodeJS.ProcessEnv, name: keyof typeof configDefaults, min:
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+const list = (raw: string | undefined) => (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+function networks(env: NodeJS.ProcessEnv): string[] {
+  const given = list(env.BRX_OUTBOUND_ALLOW_NETWORKS);
+  for (const n of given) {
+    const [address = '', bits, ...rest] = n.split('/');
+    const family = isIP(address);
+    const max = family === 6 ? 128 : 32;
+    if (!family || rest.length || bits === undefined || !/^\d{1,3}$/.test(bits) || Number(bits) > max) {
+      throw new ConfigError(`BRX_OUTBOUND_ALLOW_NETWORKS must be a comma-separated list of networks such as 127.0.0.0/8 or ::1/128, got "${n}"`);
+    }
+  }
+  return given;
+}
+
+/** The value is a key: it is checked, never repeated in the message. */
+function key(raw: string, name: string): string {
+  if (Buffer.from(raw, 'base64').length !== 32 || !/^[A-Za-z0-9+/]{43}=$/.test(raw)) {
+    throw new ConfigError(`${name} must be 32 bytes in base64 (44 characters, e.g. from \`openssl rand -base64 32\`)`);
+  }
+  return raw;
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -107,5 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedulerIntervalSeconds: integer(env, 'BRX_SCHEDULER_INTERVAL_SECONDS', 0, 86_400),
     webhookGiveUpHours: integer(env, 'BRX_WEBHOOK_GIVE_UP_HOURS', 1, 24 * 30),
     complaintChannel: env.BRX_COMPLAINT_CHANNEL || configDefaults.BRX_COMPLAINT_CHANNEL,
+    outboundHttpHosts: list(env.BRX_OUTBOUND_HTTP_HOSTS).map((h) => h.toLowerCase()),
+    outboundAllowNetworks: networks(env),
+    outboundTimeoutMs: integer(env, 'BRX_OUTBOUND_TIMEOUT_MS', 100, 120_000),
+    secretKey: env.BRX_SECRET_KEY ? key(env.BRX_SECRET_KEY, 'BRX_SECRET_KEY') : undefined,
+    secretKeysPrevious: list(env.BRX_SECRET_KEY_PREVIOUS).map((k) => key(k, 'BRX_SECRET_KEY_PREVIOUS')),
+    secretKeyFile: path.resolve(env.BRX_HOME || configDefaults.BRX_HOME, env.BRX_SECRET_KEY_FILE || configDefaults.BRX_SECRET_KEY_FILE),
   });
 }

@@ -38,6 +38,9 @@ import { machineRoutes } from './identity/machine-routes.ts';
 import { flagOfflineNodes, nodeSweepLock } from './identity/node-health.ts';
 import { nodeHealthRoutes } from './identity/node-health-routes.ts';
 import { userRoutes } from './identity/user-routes.ts';
+import { outboundRules, type OutboundRules } from './outbound/rules.ts';
+import type { SecretBox } from './secrets/keyring.ts';
+import { openSecrets } from './secrets/stored.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,6 +49,10 @@ declare module 'fastify' {
     readonly config: Config;
     readonly clock: Clock;
     readonly events: EventLog;
+    /** webhook and notification secrets, encrypted at rest */
+    readonly secrets: SecretBox;
+    /** where webhooks and notifications may be sent */
+    readonly outbound: OutboundRules;
   }
 }
 
@@ -85,7 +92,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler,
     forceCloseConnections: 'idle',
   };
+  // before anything listens: the wrong key file stops the start here, with a message
+  const secrets = await openSecrets(config, db);
   const app = Fastify(serverOptions);
+  app.decorate('secrets', secrets);
+  app.decorate('outbound', outboundRules(config));
   const audit = new AuditWriter(db, { maxBatch: config.auditFlushMaxEntries });
   app.decorate('db', db);
   app.decorate('audit', audit);
@@ -174,7 +185,7 @@ function startBackgroundJobs(app: FastifyInstance): void {
     setInterval(run('node heartbeats', () => oneAtATime(app.db, nodeSweepLock, (trx) => flagOfflineNodes(trx, app.clock.now()))), seconds * 1000),
     // search indexes are built here, never in the publishing request; the first turn comes at start
     setInterval(run('search indexes', () => buildSearchIndexes(app.db, (m) => app.log.info(m))), Math.min(seconds, 5) * 1000),
-    setInterval(run('notification outbox', () => deliverNotifications(app.db, app.clock.now(), app.config.webhookGiveUpHours)), Math.min(seconds, 5) * 1000),
+    setInterval(run('notification outbox', () => deliverNotifications(app)), Math.min(seconds, 5) * 1000),
     // a round delivers one batch per due subscription; the next second takes the next batches
     setInterval(
       run('subscription webhooks', async () => {

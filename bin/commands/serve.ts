@@ -46,7 +46,13 @@ audit log, close the database.`,
     });
     const admin = await ensureFirstAdmin(runtime.db, config);
     const demo = values.demo ? await seedDemo(runtime.db, config.home) : null;
-    app = await buildApp({ config, db: runtime.db });
+    try {
+      app = await buildApp({ config, db: runtime.db });
+    } catch (error) {
+      // e.g. the wrong secret key file: say so and stop the embedded database, not hang
+      await runtime.close();
+      throw error;
+    }
     const address = await app.listen({ host: config.host, port: config.port });
 
     let stopping = false;

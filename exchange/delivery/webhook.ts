@@ -1,4 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import { type OutboundResult, postOutbound } from '../outbound/post.ts';
+import type { OutboundRules } from '../outbound/rules.ts';
 
 /**
  * Signed webhooks. The signature is HMAC-SHA256, keyed with the receiver's secret, over
@@ -32,37 +35,29 @@ export function verifyWebhook(
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-export interface WebhookResult {
-  readonly ok: boolean;
-  readonly status?: number;
-  readonly error?: string;
-}
+export type WebhookResult = OutboundResult;
 
-/** One attempt: a 2xx answer within the timeout is success; anything else is retried by the caller. */
-export async function postWebhook(
+/**
+ * One attempt, through the outbound rules: a 2xx answer within the timeout is success; anything
+ * else is retried by the caller. The timestamp is read from the clock as the request leaves, so
+ * every POST is signed with its own time, however long the deliveries before it took.
+ */
+export function postWebhook(
+  rules: OutboundRules,
   url: string,
   secret: string,
   body: string,
-  options: { deliveryId: string; timeoutMs?: number; now?: Date },
+  options: { deliveryId: string; clock: Clock },
 ): Promise<WebhookResult> {
-  const timestamp = Math.floor((options.now ?? new Date()).getTime() / 1000);
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [webhookHeaders.timestamp]: String(timestamp),
-        [webhookHeaders.signature]: signWebhook(secret, timestamp, body),
-        [webhookHeaders.delivery]: options.deliveryId,
-      },
-      body,
-      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-    });
-    await res.body?.cancel();
-    return res.ok ? { ok: true, status: res.status } : { ok: false, status: res.status, error: `HTTP ${res.status}` };
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
-  }
+  return postOutbound(rules, url, body, () => {
+    const timestamp = Math.floor(options.clock.now().getTime() / 1000);
+    return {
+      'content-type': 'application/json',
+      [webhookHeaders.timestamp]: String(timestamp),
+      [webhookHeaders.signature]: signWebhook(secret, timestamp, body),
+      [webhookHeaders.delivery]: options.deliveryId,
+    };
+  });
 }
 
 /** Exponential backoff with jitter: 10 s, 20 s, 40 s … capped at an hour, each ±50 %. */

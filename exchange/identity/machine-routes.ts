@@ -6,7 +6,7 @@ import type { Db, Tx } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { actorOf, describe, problemResponses, ref } from '../http/route-helpers.ts';
 import { findMachine, listMachines, type MachineKind, type MachineRow, presentNode, presentSystem } from './machine-store.ts';
-import { changeNode, changeSystem, createNode, createSystem, revokeKeys, rotateKey, rotateOwnNodeKeys } from './machines.ts';
+import { changeNode, changeSystem, type SecretServices, createNode, createSystem, revokeKeys, rotateKey, rotateOwnNodeKeys } from './machines.ts';
 
 const departmentOf = (request: FastifyRequest) => (request.params as IdParams).id;
 
@@ -24,7 +24,7 @@ interface KindRoutes {
   readonly label: string;
   readonly present: (r: MachineRow) => Node | System;
   readonly create: (trx: Tx, departmentId: string, body: never, actor: ReturnType<typeof actorOf>) => Promise<{ row: MachineRow; apiKey: string }>;
-  readonly change: (trx: Tx, departmentId: string, id: string, body: never, actor: ReturnType<typeof actorOf>) => Promise<MachineRow>;
+  readonly change: (trx: Tx, departmentId: string, id: string, body: never, actor: ReturnType<typeof actorOf>, services: SecretServices) => Promise<MachineRow>;
 }
 
 const kinds: Record<MachineKind, KindRoutes> = {
@@ -102,7 +102,7 @@ export async function machineRoutes(app: FastifyInstance, { db }: { db: Db }) {
       },
       handler: async (request) => {
         const { id, machineId } = request.params;
-        return k.present(await db.transaction().execute((trx) => k.change(trx, id, machineId, request.body as never, actorOf(request))));
+        return k.present(await db.transaction().execute((trx) => k.change(trx, id, machineId, request.body as never, actorOf(request), app)));
       },
     });
 

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { NodeCreate, NodeUpdate, SystemCreate, SystemUpdate } from '../../contracts/generated/api.ts';
 import type { AdminEntry } from '../audit/entries.ts';
@@ -5,6 +6,7 @@ import { recordAdminAction } from '../audit/store.ts';
 import { forgetCredentials, issueCredential, revokeMachineKeys } from '../auth/store.ts';
 import type { Tx } from '../db/database.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
+import { refuseOutboundUrl } from '../outbound/rules.ts';
 import { findDepartment } from './department-store.ts';
 import { findMachine, type MachineKind, type MachineRow, tableOf } from './machine-store.ts';
 import { normaliseEd25519PublicKey } from './public-keys.ts';
@@ -105,12 +107,17 @@ export function changeNode(trx: Tx, departmentId: string, id: string, patch: Nod
   return changeMachine(trx, 'node', departmentId, id, set, { action, detail }, actor);
 }
 
-export function changeSystem(trx: Tx, departmentId: string, id: string, patch: SystemUpdate, actor: Actor) {
+/** What changing a system's notification target needs: the outbound rules and the secret box. */
+export type SecretServices = Pick<FastifyInstance, 'outbound' | 'secrets'>;
+
+export function changeSystem(trx: Tx, departmentId: string, id: string, patch: SystemUpdate, actor: Actor, services: SecretServices) {
+  // the same rule as at send time, told when the URL is saved (host names are checked when sent)
+  if (patch.notifyUrl) refuseOutboundUrl(services.outbound, patch.notifyUrl, '/notifyUrl');
   const set = {
     ...(patch.description !== undefined ? { description: patch.description } : {}),
     ...(patch.status !== undefined ? { status: patch.status } : {}),
     ...(patch.notifyUrl !== undefined ? { notify_url: patch.notifyUrl } : {}),
-    ...(patch.notifySecret !== undefined ? { notify_secret: patch.notifySecret } : {}),
+    ...(patch.notifySecret !== undefined ? { notify_secret: services.secrets.seal(patch.notifySecret, 'systems.notify_secret') } : {}),
   };
   const { notifySecret, ...shown } = patch;
   const detail = { ...shown, ...(notifySecret !== undefined ? { notifySecretReplaced: true } : {}) };

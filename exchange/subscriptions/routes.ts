@@ -7,6 +7,7 @@ import type { Db } from '../db/database.ts';
 import { cursorSeal } from '../delivery/cursor.ts';
 import { authorize, authorizeRead } from '../policy/read-policy.ts';
 import { conflict, invalid } from '../errors.ts';
+import { refuseOutboundUrl } from '../outbound/rules.ts';
 import { actorOf, describe, operatorOf, problemResponses, ref } from '../http/route-helpers.ts';
 import { nextBatch } from './batch.ts';
 import { commitPosition, findSubscription, presentSubscription, subscriptionsOf, visibleSubscription, inSnapshot } from './store.ts';
@@ -44,6 +45,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
           ...(b.secret ? [] : [{ in: 'body' as const, pointer: '/secret', message: 'at least 16 characters; batches are signed with it' }]),
         ]);
       }
+      if (b.delivery === 'webhook') refuseOutboundUrl(app.outbound, b.url!, '/url');
       const start = b.start ?? 'now';
       if ((start === 'offset') !== (b.offset !== undefined)) {
         throw invalid('offset goes with start=offset, and only there', [{ in: 'body', pointer: '/offset', message: 'give an offset with start=offset' }]);
@@ -62,7 +64,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
             grant_id: access.grant!.id,
             delivery: b.delivery,
             url: b.delivery === 'webhook' ? b.url! : null,
-            secret: b.delivery === 'webhook' ? b.secret! : null,
+            secret: b.delivery === 'webhook' ? app.secrets.seal(b.secret!, 'subscriptions.secret') : null,
             start,
             cursor: start === 'offset' ? b.offset! : head,
             snapshot_head: start === 'beginning' ? head : null,

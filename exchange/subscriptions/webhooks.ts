@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import { staticRefusal } from '../outbound/post.ts';
 import type { Principal } from '../auth/principal.ts';
 import { cursorSeal } from '../delivery/cursor.ts';
 import { authorize, type ReadAccess } from '../policy/read-policy.ts';
@@ -8,47 +11,54 @@ import { nextBatch } from './batch.ts';
 import { commitPosition, findSubscription, inSnapshot, type SubscriptionRow } from './store.ts';
 
 const batchSize = 500;
-const leaseMs = 120_000;
+const roundSize = 50;
+// A claim covers one delivery (one POST), and the lease outlasts the longest one
+// (BRX_OUTBOUND_TIMEOUT_MS is at most 120 s): a live sender never loses its lease.
+const leaseMs = 300_000;
 
 /**
  * One round of webhook deliveries: each due subscription with events waiting gets its next batch,
- * signed (delivery/webhook.ts). Success commits the batch's position; failure keeps it and
- * schedules a retry with exponential backoff and jitter (capped at an hour). A subscription
- * failing for longer than `giveUpHours` turns `failing`; its events wait, nothing is dropped,
- * and the first success (an hourly retry, or a replay) makes it active again. A lease keeps two
- * processes from delivering the same subscription at once. Returns how many batches were sent.
+ * signed (delivery/webhook.ts) and sent through the outbound rules. Success commits the batch's
+ * position; failure keeps it and schedules a retry with exponential backoff and jitter (capped at
+ * an hour). A subscription failing for longer than `giveUpHours` turns `failing`; its events
+ * wait, nothing is dropped, and the first success (an hourly retry, or a replay) makes it active
+ * again. Each delivery is claimed on its own just before it is sent (`for update skip locked`,
+ * then a lease from the clock of that moment, as notifications/outbox.ts does), so however long
+ * a round takes, two processes never deliver the same subscription at once. Returns how many
+ * batches were sent.
  */
 export async function deliverWebhooks(app: FastifyInstance, giveUpHours = app.config.webhookGiveUpHours): Promise<number> {
-  const db = app.db;
-  const now = app.clock.now();
-  const due = await db
-    .selectFrom('subscriptions as s')
-    .innerJoin('event_heads as h', 'h.dataset_id', 's.dataset_id')
-    .select('s.id')
-    .where('s.delivery', '=', 'webhook')
-    .where('s.status', '<>', 'cancelled')
-    .where((eb) => eb.or([eb('s.next_attempt_at', 'is', null), eb('s.next_attempt_at', '<=', now)]))
-    .where((eb) => eb.or([eb('s.lease_until', 'is', null), eb('s.lease_until', '<', now)]))
-    .where((eb) => eb.or([eb('s.snapshot_head', 'is not', null), eb('s.cursor', '<', eb.ref('h.last_offset'))]))
-    .orderBy('s.next_attempt_at')
-    .limit(50)
-    .execute();
+  const taken: string[] = [];
   let sent = 0;
-  for (const { id } of due) {
-    const leased = await db
-      .updateTable('subscriptions')
-      .set({ lease_until: new Date(now.getTime() + leaseMs) })
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .executeTakeFirst();
-    if (Number(leased.numUpdatedRows) === 0) continue;
+  // one batch per subscription a round: a busy subscription does not hold the others back
+  while (taken.length < roundSize) {
+    const claim = await claimNext(app.db, app.clock.now(), taken);
+    if (!claim) break;
+    taken.push(claim.id);
     try {
-      if (await deliverOne(app, (await findSubscription(db, id))!, now, giveUpHours)) sent += 1;
+      const sub = await findSubscription(app.db, claim.id);
+      if (sub && (await deliverOne(app, sub, app.clock.now(), giveUpHours))) sent += 1;
     } finally {
-      await db.updateTable('subscriptions').set({ lease_until: null }).where('id', '=', id).execute();
+      // only our own lease: had it run out and been taken over, the new holder keeps it
+      await app.db.updateTable('subscriptions').set({ lease_until: null }).where('id', '=', claim.id).where('lease_until', '=', claim.lease_until).execute();
     }
   }
   return sent;
+}
+
+async function claimNext(db: Db, now: Date, taken: readonly string[]): Promise<{ id: string; lease_until: Date } | undefined> {
+  const { rows } = await sql<{ id: string; lease_until: Date }>`
+    update subscriptions s set lease_until = ${new Date(now.getTime() + leaseMs)}
+      from (select s.id from subscriptions s join event_heads h on h.dataset_id = s.dataset_id
+             where s.delivery = 'webhook' and s.status <> 'cancelled'
+               and (s.next_attempt_at is null or s.next_attempt_at <= ${now})
+               and (s.lease_until is null or s.lease_until < ${now})
+               and (s.snapshot_head is not null or s.cursor < h.last_offset)
+               and not (s.id = any(${taken}::uuid[]))
+             order by s.next_attempt_at limit 1 for update of s skip locked) due
+     where s.id = due.id
+    returning s.id, s.lease_until`.execute(db);
+  return rows[0];
 }
 
 async function deliverOne(app: FastifyInstance, sub: SubscriptionRow, now: Date, giveUpHours: number): Promise<boolean> {
@@ -73,19 +83,33 @@ async function deliverOne(app: FastifyInstance, sub: SubscriptionRow, now: Date,
     if (batch.quotaRenewsAt) await db.updateTable('subscriptions').set({ next_attempt_at: batch.quotaRenewsAt }).where('id', '=', sub.id).execute();
     return false;
   }
+  const deliveryId = randomUUID();
+  const refusal = (error: string) =>
+    access.entry({ mode: 'webhook', outcome: 'error', recordCount: 0, query: { subscription: sub.id, after: sub.cursor, delivery: deliveryId, error } });
+  const secret = openSecret(app, sub);
+  const problem = secret === null ? 'secret cannot be decrypted' : staticRefusal(app.outbound, sub.url!);
+  if (problem) {
+    // refused before anything left: logged as a failed delivery carrying no records
+    await app.audit.record(refusal(problem));
+    await failed(app, sub, now, giveUpHours, problem);
+    return false;
+  }
   const body = JSON.stringify({ subscription: sub.id, events: batch.events, next: batch.next });
-  const result = await postWebhook(sub.url!, sub.secret!, body, { deliveryId: randomUUID(), now });
-  // logged whatever the answer: a timed-out batch may still have reached the receiver
+  // Logged (committed: record() resolves once its entry is in the database) before the POST
+  // leaves, so a crash between the two can leave a delivery logged and not sent, never sent and
+  // not logged. A failure is logged again after, without the records.
   await app.audit.record(
     access.entry({
       mode: 'webhook',
-      outcome: result.ok ? 'ok' : 'error',
+      outcome: 'ok',
       subjectKeys: batch.subjectKeys,
       recordCount: batch.events.filter((e) => e.type !== 'marker').length,
-      query: { subscription: sub.id, after: sub.cursor, ...(result.ok ? {} : { error: result.error }) },
+      query: { subscription: sub.id, after: sub.cursor, delivery: deliveryId },
     }),
   );
+  const result = await postWebhook(app.outbound, sub.url!, secret!, body, { deliveryId, clock: app.clock });
   if (!result.ok) {
+    await app.audit.record(refusal(result.error ?? 'failed'));
     await failed(app, sub, now, giveUpHours, result.error ?? 'failed');
     return false;
   }
@@ -96,6 +120,16 @@ async function deliverOne(app: FastifyInstance, sub: SubscriptionRow, now: Date,
     .where('id', '=', sub.id)
     .execute();
   return true;
+}
+
+function openSecret(app: FastifyInstance, sub: SubscriptionRow): string | null {
+  try {
+    return app.secrets.open(sub.secret!, 'subscriptions.secret');
+  } catch (error) {
+    // the reason names a key id and a column, never the secret
+    app.log.error({ subscription: sub.id, reason: (error as Error).message }, 'a webhook secret cannot be decrypted');
+    return null;
+  }
 }
 
 async function failed(app: FastifyInstance, sub: SubscriptionRow, now: Date, giveUpHours: number, error: string): Promise<void> {

@@ -6,6 +6,7 @@ import { ManualClock } from '../../exchange/clock.ts';
 import { verifyWebhook } from '../../exchange/delivery/webhook.ts';
 import { deliverNotifications } from '../../exchange/notifications/outbox.ts';
 import { buildSystem, startTestApp, type TestApp } from '../support/app.ts';
+import { loopbackReceivers } from '../support/receiver.ts';
 import { act, acted, at, buildCaseWorld, type CaseWorld, fileRequest } from '../support/cases.ts';
 import { licence, sendBatch, upsert } from '../support/catalog.ts';
 import { onFileEnd } from '../support/database.ts';
@@ -27,7 +28,7 @@ const read = (key: string, token = w.system.apiKey) => t.call(token, { method: '
 const events = async () => t.app.events.read(w.licences.id, 0, 1000);
 
 before(async () => {
-  t = await startTestApp({}, { clock });
+  t = await startTestApp({ ...loopbackReceivers }, { clock });
   w = await buildCaseWorld(t);
   const res = await sendBatch(t, w.node, w.licences.code, { batchId: 'seed', records: [upsert(firm)] });
   assert.equal(res.statusCode, 200, res.body);
@@ -173,24 +174,24 @@ describe('webhook notifications', () => {
     const c = await fileRequest(t, system.apiKey, { datasets: [{ code: w.openLicences.code, fields: ['uscc', 'name'] }] });
     assert.equal(c.state, 'approved');
     const now = clock.now();
-    const first = await deliverNotifications(t.database.db, now, 24);
+    const first = await deliverNotifications(t.app, now);
     assert.deepEqual(first, { delivered: 0, retried: 1, failed: 0 });
     const row = await t.database.db.selectFrom('notifications').selectAll().where('system_id', '=', system.system.id).executeTakeFirstOrThrow();
     assert.equal(row.attempts, 1);
     assert.equal(row.last_error, 'HTTP 503');
     const firstDelay = row.next_attempt_at!.getTime() - now.getTime();
     assert.ok(firstDelay >= 5_000 && firstDelay <= 15_000, `first retry after 5–15 s, got ${firstDelay}`);
-    assert.deepEqual(await deliverNotifications(t.database.db, now, 24), { delivered: 0, retried: 0, failed: 0 }, 'not due yet');
-    const second = await deliverNotifications(t.database.db, new Date(now.getTime() + 16_000), 24);
+    assert.deepEqual(await deliverNotifications(t.app, now), { delivered: 0, retried: 0, failed: 0 }, 'not due yet');
+    const second = await deliverNotifications(t.app, new Date(now.getTime() + 16_000));
     assert.deepEqual(second, { delivered: 0, retried: 1, failed: 0 });
     const later = await t.database.db.selectFrom('notifications').select('next_attempt_at').where('id', '=', row.id).executeTakeFirstOrThrow();
     assert.ok(later.next_attempt_at!.getTime() - (now.getTime() + 16_000) >= 10_000, 'the second wait is longer');
-    const third = await deliverNotifications(t.database.db, new Date(now.getTime() + 3_600_000), 24);
+    const third = await deliverNotifications(t.app, new Date(now.getTime() + 3_600_000));
     assert.deepEqual(third, { delivered: 1, retried: 0, failed: 0 });
 
     assert.equal(received.length, 1);
     const [hook] = received;
-    assert.equal(verifyWebhook(secret, hook!.headers, hook!.body, { now: Math.floor((now.getTime() + 3_600_000) / 1000) }), true);
+    assert.equal(verifyWebhook(secret, hook!.headers, hook!.body, { now: Math.floor(clock.now().getTime() / 1000) }), true);
     const payload = JSON.parse(hook!.body);
     assert.equal(payload.kind, 'decided');
     assert.equal(payload.caseNo, c.trackingNo);
@@ -205,7 +206,7 @@ describe('webhook notifications', () => {
       payload: { notifyUrl: 'http://127.0.0.1:9/unreachable', notifySecret: 'another-secret-0123' },
     });
     await fileRequest(t, system.apiKey, { datasets: [{ code: w.openLicences.code, fields: ['uscc'] }] });
-    const report = await deliverNotifications(t.database.db, new Date(clock.now().getTime() + 25 * 3_600_000), 24);
+    const report = await deliverNotifications(t.app, new Date(clock.now().getTime() + 25 * 3_600_000));
     assert.equal(report.failed, 1);
     const inbox = await t.call(system.apiKey, { method: 'GET', url: '/v1/notifications' });
     assert.equal(inbox.json().items[0].kind, 'decided');

@@ -6,6 +6,7 @@ import { ManualClock } from '../../exchange/clock.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
 import { deliverWebhooks } from '../../exchange/subscriptions/webhooks.ts';
 import { buildDepartment, buildSystem, buildUser, officer, startTestApp, type TestApp } from '../support/app.ts';
+import { loopbackReceivers } from '../support/receiver.ts';
 import { at, buildCaseWorld, type CaseWorld, fileRequest } from '../support/cases.ts';
 import { buildDataset, licence, sendBatch, upsert } from '../support/catalog.ts';
 import { instantBetween } from '../support/database.ts';
@@ -30,7 +31,7 @@ const publish = async (batchId: string, records: unknown[]) => {
 };
 
 before(async () => {
-  t = await startTestApp({}, { clock });
+  t = await startTestApp({ ...loopbackReceivers }, { clock });
   w = await buildCaseWorld(t);
   await publish('seed', [upsert(inCounty), upsert(elsewhere)]);
   consumer = await buildSystem(t, w.hrss.id);

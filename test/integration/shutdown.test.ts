@@ -12,7 +12,7 @@ describe('graceful shutdown', () => {
     const { apiKey } = await buildSystem(t, (await buildDepartment(t)).id);
     // a second app on the same database, with a route that is slow on purpose
     const database = t.database;
-    const app = await buildApp({ config: loadConfig({ BRX_LOG_LEVEL: 'silent' }), db: database.db, logger: false });
+    const app = await buildApp({ config: loadConfig({ BRX_LOG_LEVEL: 'silent', BRX_HOME: t.config.home }), db: database.db, logger: false });
     let entered!: () => void;
     const inside = new Promise<void>((r) => (entered = r));
     app.get('/v1/test/slow', { config: { access: anyone } }, async (request) => {
