@@ -415,9 +415,9 @@ export interface Case {
   kind: 'request' | 'objection';
   state: string;
   /**
-   * open cases: red overdue, yellow due within 2 working days
+   * open cases: red overdue, yellow due within 2 working days; null while the case is closed or paused
    */
-  flag: ('green' | 'yellow' | 'red') | null;
+  flag: 'green' | 'yellow' | 'red' | null;
   requester: {
     system: {
       id: string;
@@ -1289,6 +1289,35 @@ export interface EventsQuery {
    * seconds to wait for events when there are none yet (long poll)
    */
   wait?: number;
+}
+/**
+ * One line of an NDJSON export (application/x-ndjson): one record as the caller's grant shows it, with the cursor to resume after it (?after=)
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "ExportLine".
+ */
+export interface ExportLine {
+  /**
+   * pass as ?after= to resume the export after this line
+   */
+  cursor: string;
+  /**
+   * the record key, as the grant shows the key field (absent when it is not granted)
+   */
+  key?: string;
+  /**
+   * the granted fields, masked as the grant says
+   */
+  data: {
+    [k: string]: unknown | undefined;
+  } | null;
+  contractVersion: string;
+  /**
+   * the event offset of this version
+   */
+  offset: number;
+  sourceTime: string;
+  dispute: Dispute;
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
