@@ -718,6 +718,9 @@ export interface Contract {
   schema: {
     [k: string]: unknown | undefined;
   };
+  /**
+   * every field's catalog entry; `sharingType` is always given: the field's own narrowing, else the dataset's sharing type
+   */
   fields: {
     [k: string]: FieldMeta | undefined;
   };
@@ -740,7 +743,7 @@ export interface FieldMeta {
   dataElement?: string;
   sensitivity: 'public' | 'internal' | 'personal' | 'sensitive-personal';
   /**
-   * per-field sharing type; may only be stricter than the dataset's
+   * per-field sharing type; may only be stricter than the dataset's. Omitted in a new contract, the field has the dataset's; a contract the catalog returns always states the one that applies
    */
   sharingType?: 'unconditional' | 'conditional' | 'none';
   /**
@@ -758,7 +761,7 @@ export interface FieldMeta {
  */
 export interface ContractCreate {
   /**
-   * JSON Schema (draft 2020-12 or 07) of one record: an object whose properties are the data items
+   * JSON Schema draft-07 of one record: an object whose properties are the data items (a schema that names another draft in `$schema` is refused)
    */
   schema: {};
   /**
