@@ -25,9 +25,9 @@ const exported = {
       schema: {
         type: 'string',
         description:
-          'CSV (RFC 4180, CRLF line ends), UTF-8, with a byte order mark first when ?bom=true. The header line names the granted ' +
-          'fields of the contract in its order, then `cursor`; each further line is one record: the field values (objects and ' +
-          'arrays as JSON, an absent value empty), then the cursor to resume after it. A cell that would start with = + - @ or a ' +
+          'CSV (RFC 4180, CRLF line ends), UTF-8, with a byte order mark first when ?bom=true. The header line names the columns: the ' +
+          'granted fields of the contract, then `cursor`; each further line is one record: its values in those columns (objects ' +
+          'and arrays as JSON, an absent value empty), then the cursor to resume after it. A cell that would start with = + - @ or a ' +
           'tab is prefixed with an apostrophe, so no spreadsheet reads it as a formula.',
       },
     },
