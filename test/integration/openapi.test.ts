@@ -130,6 +130,9 @@ describe('the response check', () => {
       response: { ...declared, 404: { $ref: 'Problem#' } },
     });
     route('/v1/drift/no-content', (reply) => reply.status(204).send(), { response: { 204: { type: 'null' } } });
+    route('/v1/drift/lines', (reply) => reply.type('application/x-ndjson').send('{"kind":"a"}\n{"kind":"c"}\n'), {
+      response: { 200: { content: { 'application/x-ndjson': { schema: declared[200] } } } },
+    });
     route('/v1/drift/hidden', (reply) => reply.send({ kind: 'a' }), { hide: true });
   });
 
@@ -153,9 +156,10 @@ describe('the response check', () => {
     assert.match((await problem('/v1/drift/error-type')) ?? '', /404 is sent as application\/json, but the OpenAPI document declares application\/problem\+json/);
   });
 
-  it('catches a body field outside the schema and a value outside an enum', async () => {
+  it('catches a body field outside the schema and a value outside an enum, in a JSON body or an NDJSON line', async () => {
     assert.match((await problem('/v1/drift/field')) ?? '', /GET \/v1\/drift\/field 200: body breaks its schema: \/ must NOT have additional properties \(secret\)/);
     assert.match((await problem('/v1/drift/enum')) ?? '', /\/kind must be equal to one of the allowed values \("a", "b"\)/);
+    assert.match((await problem('/v1/drift/lines')) ?? '', /200: line 2 breaks its schema: \/kind must be equal to one of the allowed values/);
   });
 
   it('catches a /v1 route the document leaves out', async () => {
