@@ -16,6 +16,7 @@ const problemStatuses: Record<string, { description: string; headers?: Record<st
   404: { description: 'Not found, or not visible to the caller' },
   409: { description: 'The request conflicts with the current state' },
   413: { description: 'The request body is too large' },
+  414: { description: 'A path parameter is too long' },
   415: { description: 'The request body type is not supported (send application/json)' },
   429: { description: 'Too many requests or a quota used up', headers: { 'retry-after': retryAfter } },
   500: { description: 'Internal error: quote the request id when you report it' },
@@ -25,17 +26,18 @@ const problemStatuses: Record<string, { description: string; headers?: Record<st
 const mutating = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * The problem statuses a route can answer with. Some follow from what every route shares (any
- * request can be malformed, any database can be away; a guarded route refuses a missing or
- * insufficient credential; a path parameter names something that may not exist; a body can be
- * too large, of the wrong type, or conflict with the current state); the rest a route declares
- * itself in `schema.response` (a 404 looked up from the body, a 429 from the read policy).
+ * The problem statuses a route can answer with. Some follow from what every route shares: any
+ * request can be malformed and any database can be away; a guarded route refuses a missing or
+ * insufficient credential; a path parameter may name nothing, or be longer than the router takes;
+ * a body can be too large, of the wrong type, or conflict with the current state. The rest a
+ * route declares itself in `schema.response` (a 404 looked up from the body, a 429 from the read
+ * policy).
  */
 export function problemStatusesOf(method: string, schema: FastifySchema): string[] {
   const declared = Object.keys(schema.response ?? {}).filter((s) => /^[45]\d\d$/.test(s));
   const statuses = new Set(['400', '500', '503', ...declared]);
   if (schema.security?.length) for (const s of ['401', '403']) statuses.add(s);
-  if (schema.params) statuses.add('404');
+  if (schema.params) for (const s of ['404', '414']) statuses.add(s);
   if (mutating.has(method)) for (const s of ['409', '413', '415']) statuses.add(s);
   return [...statuses].sort();
 }
