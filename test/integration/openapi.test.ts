@@ -6,7 +6,8 @@ import { before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../exchange/config.ts';
 import { buildApp } from '../../exchange/server.ts';
-import { buildDepartment, buildNode, buildUser, startTestApp, type TestApp } from '../support/app.ts';
+import { buildDepartment, buildNode, buildSystem, buildUser, startTestApp, type TestApp } from '../support/app.ts';
+import { fileRequest } from '../support/cases.ts';
 import { buildDataset, licence, licenceContract, sendBatch, upsert } from '../support/catalog.ts';
 import { onFileEnd } from '../support/database.ts';
 import { assertDocumented, checkerFor, type OpenApiDocument } from '../support/openapi-check.ts';
@@ -84,13 +85,24 @@ describe('the OpenAPI document', () => {
     assert.equal(fields.ethnicity!.sharingType, 'conditional', 'a sensitive item keeps its narrowing');
     assert.ok(Object.values(fields).every((f) => f.sharingType !== undefined && f.sharingType !== null));
 
-    // a dataset made stricter later: no field is shown (or shared) more openly than the dataset
-    const dataset = await buildDataset(t, bureau.id, { sharingType: 'unconditional', contacts: { primary: officer.user.id } });
+  });
+
+  it('regression: a field marked unconditional was granted on the spot after its dataset became conditional; shown and shared as the dataset now is', async () => {
+    const provider = await buildDepartment(t);
+    const officer = await buildUser(t, [{ role: 'approver', departmentId: provider.id }]);
+    const contract = licenceContract();
+    for (const field of ['uscc', 'name'] as const) (contract.fields as Record<string, { sharingType?: string }>)[field]!.sharingType = 'unconditional';
+    const dataset = await buildDataset(t, provider.id, { sharingType: 'unconditional', contract, contacts: { primary: officer.user.id } });
     const stricter = await t.call(t.adminToken, { method: 'PATCH', url: `/v1/datasets/${dataset.code}`, payload: { sharingType: 'conditional' } });
     assert.equal(stricter.statusCode, 200, stricter.body);
     const contracts = await t.call(t.adminToken, { method: 'GET', url: `/v1/datasets/${dataset.code}/contracts` });
-    const narrowed = contracts.json().items[0].fields as Record<string, { sharingType?: string }>;
-    assert.ok(Object.values(narrowed).every((f) => f.sharingType === 'conditional'), JSON.stringify(narrowed));
+    const shown = contracts.json().items[0].fields as Record<string, { sharingType?: string }>;
+    assert.ok(Object.values(shown).every((f) => f.sharingType === 'conditional'), JSON.stringify(shown));
+
+    const system = await buildSystem(t, (await buildDepartment(t)).id);
+    const filed = await fileRequest(t, system.apiKey, { datasets: [{ code: dataset.code, fields: ['uscc', 'name'] }] });
+    assert.equal(filed.state, 'submitted', 'a person decides, as for every conditional field');
+    assert.deepEqual(filed.parts[0]!.autoFields, []);
   });
 
   it('regression: the document said contracts could be draft 2020-12, the README draft-07; a 2020-12 schema is a 400, not a 500', async () => {
