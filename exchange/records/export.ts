@@ -27,8 +27,8 @@ const exported = {
         description:
           'CSV (RFC 4180, CRLF line ends), UTF-8, with a byte order mark first when ?bom=true. The header line names the columns: the ' +
           'granted fields of the contract, then `cursor`; each further line is one record: its values in those columns (objects ' +
-          'and arrays as JSON, an absent value empty), then the cursor to resume after it. A cell that would start with = + - @ or a ' +
-          'tab is prefixed with an apostrophe, so no spreadsheet reads it as a formula.',
+          'and arrays as JSON, an absent value empty), then the cursor to resume after it. A cell that would start with = + - @, a tab or ' +
+          'a carriage return is prefixed with an apostrophe, so no spreadsheet reads it as a formula.',
       },
     },
   },
