@@ -415,9 +415,9 @@ export interface Case {
   kind: 'request' | 'objection';
   state: string;
   /**
-   * open cases: red overdue, yellow due within 2 working days
+   * open cases: red overdue, yellow due within 2 working days; null while the case is closed or paused
    */
-  flag: ('green' | 'yellow' | 'red') | null;
+  flag: 'green' | 'yellow' | 'red' | null;
   requester: {
     system: {
       id: string;
@@ -718,6 +718,9 @@ export interface Contract {
   schema: {
     [k: string]: unknown | undefined;
   };
+  /**
+   * every field's catalog entry; `sharingType` is always given: the field's own narrowing, else the dataset's sharing type
+   */
   fields: {
     [k: string]: FieldMeta | undefined;
   };
@@ -740,7 +743,7 @@ export interface FieldMeta {
   dataElement?: string;
   sensitivity: 'public' | 'internal' | 'personal' | 'sensitive-personal';
   /**
-   * per-field sharing type; may only be stricter than the dataset's
+   * per-field sharing type; may only be stricter than the dataset's. Omitted in a new contract, the field has the dataset's; a contract the catalog returns always states the one that applies
    */
   sharingType?: 'unconditional' | 'conditional' | 'none';
   /**
@@ -758,7 +761,7 @@ export interface FieldMeta {
  */
 export interface ContractCreate {
   /**
-   * JSON Schema (draft 2020-12 or 07) of one record: an object whose properties are the data items
+   * JSON Schema draft-07 of one record: an object whose properties are the data items (a schema that names another draft in `$schema` is refused)
    */
   schema: {};
   /**
@@ -1303,6 +1306,35 @@ export interface EventsQuery {
    * seconds to wait for events when there are none yet (long poll)
    */
   wait?: number;
+}
+/**
+ * One line of an NDJSON export (application/x-ndjson): one record as the caller's grant shows it, with the cursor to resume after it (?after=)
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "ExportLine".
+ */
+export interface ExportLine {
+  /**
+   * pass as ?after= to resume the export after this line
+   */
+  cursor: string;
+  /**
+   * the record key, as the grant shows the key field (absent when it is not granted)
+   */
+  key?: string;
+  /**
+   * the granted fields, masked as the grant says
+   */
+  data: {
+    [k: string]: unknown | undefined;
+  } | null;
+  contractVersion: string;
+  /**
+   * the event offset of this version
+   */
+  offset: number;
+  sourceTime: string;
+  dispute: Dispute;
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema

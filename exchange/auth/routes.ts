@@ -16,7 +16,7 @@ export async function authRoutes(app: FastifyInstance, { db, config }: { db: Db;
     schema: {
       ...describe('auth', 'Log in with a username and password; returns a bearer token', { public: true }),
       body: ref('LoginRequest'),
-      response: { 200: ref('LoginResponse'), ...problemResponses },
+      response: { 200: ref('LoginResponse'), 401: ref('Problem'), 429: ref('Problem'), ...problemResponses },
     },
     handler: async (request) => {
       const { username, password } = request.body;

@@ -1,6 +1,8 @@
 import type { RequestCreate } from '../../contracts/generated/api.ts';
+import { effectiveSharing } from '../catalog/sharing.ts';
 import { type DatasetRow, findContract, findDataset } from '../catalog/store.ts';
 import type { Tx } from '../db/database.ts';
+import type { SharingType } from '../db/schema.ts';
 import type { FieldError } from '../errors.ts';
 import { invalid } from '../errors.ts';
 import { createGrant } from '../grants/store.ts';
@@ -13,9 +15,9 @@ import { appendTimeline, involve, nextTrackingNo } from './store.ts';
 
 const dayMs = 86_400_000;
 
-/** How each requested field is shared: the field's own type where the contract sets one (only ever stricter). */
-function sortFields(fields: readonly string[], datasetSharing: string, meta: Record<string, { sharingType?: string }>) {
-  const sharing = (f: string) => (datasetSharing === 'none' ? 'none' : (meta[f]?.sharingType ?? datasetSharing));
+/** How each requested field is shared: as the catalog shows it (catalog/sharing.ts). */
+function sortFields(fields: readonly string[], datasetSharing: SharingType, meta: Record<string, { sharingType?: SharingType }>) {
+  const sharing = (f: string) => effectiveSharing(datasetSharing, meta[f]?.sharingType);
   return {
     auto: fields.filter((f) => sharing(f) === 'unconditional'),
     refused: fields.filter((f) => sharing(f) === 'none'),

@@ -55,7 +55,7 @@ export async function caseRoutes(app: FastifyInstance, { db }: { db: Db }) {
     schema: {
       ...describe('cases', 'Request access to one or more datasets (共享申请); several providers decide in parallel under one tracking number'),
       body: ref('RequestCreate'),
-      response: { 201: ref('Case'), ...problemResponses },
+      response: { 201: ref('Case'), 404: ref('Problem'), ...problemResponses },
     },
     handler: async (request, reply) => {
       const ctx = await context(request);
@@ -69,7 +69,7 @@ export async function caseRoutes(app: FastifyInstance, { db }: { db: Db }) {
     schema: {
       ...describe('cases', 'Object to a field of a record (数据异议): the record is flagged disputed until the provider answers'),
       body: ref('ObjectionCreate'),
-      response: { 201: ref('Case'), ...problemResponses },
+      response: { 201: ref('Case'), 404: ref('Problem'), ...problemResponses },
     },
     handler: async (request, reply) => {
       const ctx = await context(request);

@@ -26,6 +26,7 @@ export function recordAjv(options: { strict?: boolean } = {}): Ajv {
 }
 
 const ajv = recordAjv();
+const draft07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/;
 const strictness = { unconditional: 0, conditional: 1, none: 2 } as const;
 type SharingType = keyof typeof strictness;
 
@@ -34,6 +35,11 @@ export function contractProblems(contract: ContractCreate, keyField: string, dat
   const problems: PointedError[] = [];
   const schema = contract.schema as Record<string, unknown>;
   if (schema.type !== 'object') problems.push({ pointer: '/schema/type', message: 'a record schema must have type "object"' });
+  // records are validated as draft-07: a schema written for another draft would mean something else
+  if (schema.$schema !== undefined && !draft07.test(String(schema.$schema))) {
+    problems.push({ pointer: '/schema/$schema', message: 'contracts are JSON Schema draft-07: use http://json-schema.org/draft-07/schema# or leave $schema out' });
+    return problems;
+  }
   if (!ajv.validateSchema(schema)) {
     problems.push(...pointedErrors(ajv.errors ?? [], schema, '/schema').map((e) => ({ ...e, message: `is not valid JSON Schema: ${e.message}` })));
     return problems;

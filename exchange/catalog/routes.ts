@@ -140,7 +140,7 @@ export async function catalogRoutes(app: FastifyInstance, { db }: { db: Db }) {
     },
     handler: async (request) => {
       const dataset = await visibleDataset(principalOf(request), request.params.code);
-      return { items: (await listContracts(db, dataset.id)).map(presentContract) };
+      return { items: (await listContracts(db, dataset.id)).map((c) => presentContract(c, dataset.sharing_type)) };
     },
   });
 
@@ -159,7 +159,7 @@ export async function catalogRoutes(app: FastifyInstance, { db }: { db: Db }) {
       const dataset = await visibleDataset(principalOf(request), request.params.code);
       const contract = await findContract(db, dataset.id, request.params.version);
       if (!contract) throw notFound(`Dataset ${dataset.code} has no contract version ${request.params.version}`);
-      return presentContract(contract);
+      return presentContract(contract, dataset.sharing_type);
     },
   });
 
@@ -174,7 +174,7 @@ export async function catalogRoutes(app: FastifyInstance, { db }: { db: Db }) {
     handler: async (request, reply) => {
       const version = await db.transaction().execute((trx) => addContract(trx, request.params.code, request.body, actorOf(request)));
       const dataset = (await findDataset(db, request.params.code))!;
-      return reply.status(201).send(presentContract((await findContract(db, dataset.id, version))!));
+      return reply.status(201).send(presentContract((await findContract(db, dataset.id, version))!, dataset.sharing_type));
     },
   });
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Contract, Dataset, FieldMeta } from '../../contracts/generated/api.ts';
 import type { Db, Tx } from '../db/database.ts';
 import type { DatasetsTable, DatasetStatus, SharingType } from '../db/schema.ts';
+import { effectiveSharing } from './sharing.ts';
 
 export interface DatasetRow {
   id: string;
@@ -160,8 +161,15 @@ export async function nextDatasetCode(trx: Tx, provider: { id: string; code: str
   return `${region}-${provider.code.slice(8, 17)}-${String(Number(n) + 1).padStart(4, '0')}`;
 }
 
-export function presentContract(c: ContractRow): Contract {
-  return { version: c.version, schema: c.schema, fields: c.fields, createdAt: c.created_at.toISOString() };
+/**
+ * A contract as the catalog shows it: every field with the sharing type that applies to it, so a
+ * consumer sees at once which fields a request gets on the spot and which a person decides.
+ */
+export function presentContract(c: ContractRow, datasetSharing: SharingType): Contract {
+  const fields = Object.fromEntries(
+    Object.entries(c.fields).map(([name, meta]) => [name, { ...meta, sharingType: effectiveSharing(datasetSharing, meta.sharingType) }]),
+  );
+  return { version: c.version, schema: c.schema, fields, createdAt: c.created_at.toISOString() };
 }
 
 export function presentDataset(d: DatasetRow, contract?: ContractRow): Dataset {
@@ -185,7 +193,7 @@ export function presentDataset(d: DatasetRow, contract?: ContractRow): Dataset {
     tags: d.tags,
     status: d.status,
     currentVersion: d.current_version,
-    ...(contract ? { contract: presentContract(contract) } : {}),
+    ...(contract ? { contract: presentContract(contract, d.sharing_type) } : {}),
     createdAt: d.created_at.toISOString(),
     updatedAt: d.updated_at.toISOString(),
     publishedAt: d.published_at?.toISOString() ?? null,

@@ -10,6 +10,30 @@ import { recordItem, recordPage } from './read.ts';
 
 const pageSize = 1000;
 
+/**
+ * The export's 200 for the OpenAPI document: a stream, so no serializer reads this; the NDJSON
+ * schema is that of one line (an NDJSON body is a sequence of JSON texts, not one).
+ */
+const exported = {
+  description:
+    'Every granted record, streamed in key order. A stream that breaks off (the daily quota ran out, the connection failed) ' +
+    'is incomplete: resume with ?after=<cursor of the last line received>.',
+  headers: { 'content-disposition': { type: 'string', description: 'attachment; filename="<dataset code>.ndjson" (or .csv)' } },
+  content: {
+    'application/x-ndjson': { schema: ref('ExportLine') },
+    'text/csv': {
+      schema: {
+        type: 'string',
+        description:
+          'CSV (RFC 4180, CRLF line ends), UTF-8, with a byte order mark first when ?bom=true. The header line names the columns: the ' +
+          'granted fields of the contract, then `cursor`; each further line is one record: its values in those columns (objects ' +
+          'and arrays as JSON, an absent value empty), then the cursor to resume after it. A cell that would start with = + - @, a tab or ' +
+          'a carriage return is prefixed with an apostrophe, so no spreadsheet reads it as a formula.',
+      },
+    },
+  },
+};
+
 /** A CSV cell: quoted when needed, and never read as a formula by a spreadsheet (CSV injection). */
 export function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -33,7 +57,7 @@ export async function exportRoute(app: FastifyInstance, db: Db) {
       params: ref('CodeParams'),
       querystring: ref('ExportQuery'),
       headers: inline('OperatorHeaders'),
-      response: { '4xx': { $ref: 'Problem#' }, '5xx': problemResponses['5xx'] },
+      response: { 200: exported, 429: ref('Problem'), ...problemResponses },
     },
     handler: async (request, reply) => {
       const { format = 'ndjson', bom = false, after } = request.query;

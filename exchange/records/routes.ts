@@ -27,7 +27,7 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
       params: ref('RecordParams'),
       querystring: ref('RecordQuery'),
       headers: inline('OperatorHeaders'),
-      response: { 200: ref('RecordView'), ...problemResponses },
+      response: { 200: ref('RecordView'), 429: ref('Problem'), ...problemResponses },
     },
     handler: async (request): Promise<RecordView> => {
       const p = principalOf(request);
@@ -79,7 +79,7 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
       params: ref('CodeParams'),
       querystring: ref('RecordSearchQuery'),
       headers: inline('OperatorHeaders'),
-      response: { 200: ref('RecordPage'), ...problemResponses },
+      response: { 200: ref('RecordPage'), 429: ref('Problem'), ...problemResponses },
     },
     handler: async (request): Promise<RecordPage> => {
       const { cursor, limit = 50, ...fields } = request.query;

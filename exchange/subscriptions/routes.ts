@@ -33,7 +33,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
     schema: {
       ...describe('subscriptions', 'Subscribe to a dataset: pull (long poll + ack) or webhook; from now, the beginning (snapshot) or an offset'),
       body: ref('SubscriptionCreate'),
-      response: { 201: ref('Subscription'), ...problemResponses },
+      response: { 201: ref('Subscription'), 404: ref('Problem'), 429: ref('Problem'), ...problemResponses },
     },
     handler: async (request, reply) => {
       const b = request.body;
@@ -114,7 +114,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
       ...describe('subscriptions', 'Events after the acknowledged position; ?wait= long-polls up to 30 s. Post `next` to /ack when processed'),
       params: ref('IdParams'),
       querystring: ref('EventsQuery'),
-      response: { 200: ref('EventBatch'), ...problemResponses },
+      response: { 200: ref('EventBatch'), 429: ref('Problem'), ...problemResponses },
     },
     handler: async (request, reply): Promise<EventBatch> => {
       const p = principalOf(request);
@@ -179,7 +179,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
       ...describe('subscriptions', 'Deliver again from a retained offset; also retries a failing webhook at once'),
       params: ref('IdParams'),
       body: ref('ReplayRequest'),
-      response: { 200: ref('Subscription'), ...problemResponses },
+      response: { 200: ref('Subscription'), 429: ref('Problem'), ...problemResponses },
     },
     handler: async (request) => {
       const sub = await visible(request.params.id, principalOf(request));

@@ -55,7 +55,7 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
       ...describe('verification', 'Does this ID number belong to this name (and birth date)? Yes/no per field'),
       body: ref('VerifyPerson'),
       headers: inline('OperatorHeaders'),
-      response: { 200: ref('VerifyMatch'), ...problemResponses },
+      response: { 200: ref('VerifyMatch'), 404: ref('Problem'), 429: ref('Problem'), ...problemResponses },
     },
     handler: async (request) => {
       const key = lookupKey('cn-id-number', request.body.idNumber);
@@ -73,7 +73,7 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
       ...describe('verification', 'Do this credit code, name and legal representative belong together? Yes/no per field'),
       body: ref('VerifyLegalPerson'),
       headers: inline('OperatorHeaders'),
-      response: { 200: ref('VerifyMatch'), ...problemResponses },
+      response: { 200: ref('VerifyMatch'), 404: ref('Problem'), 429: ref('Problem'), ...problemResponses },
     },
     handler: async (request) => {
       const key = lookupKey('cn-uscc', request.body.uscc);
@@ -94,7 +94,7 @@ export async function verifyRoutes(app: FastifyInstance, { db, config }: { db: D
       ...describe('verification', 'Is this certificate genuine and in force? By identifier, or by type, number and holder'),
       body: ref('VerifyCertificate'),
       headers: inline('OperatorHeaders'),
-      response: { 200: ref('CertificateVerdict'), ...problemResponses },
+      response: { 200: ref('CertificateVerdict'), 404: ref('Problem'), 429: ref('Problem'), ...problemResponses },
     },
     handler: async (request) => {
       const q = request.body;

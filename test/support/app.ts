@@ -10,6 +10,7 @@ import { type Clock, systemClock } from '../../exchange/clock.ts';
 import { type Config, loadConfig } from '../../exchange/config.ts';
 import { buildApp } from '../../exchange/server.ts';
 import { createTestDatabase, onFileEnd, type TestDatabase } from './database.ts';
+import { assertDocumented } from './openapi-check.ts';
 
 export const adminPassword = 'admin-password-for-tests';
 
@@ -29,6 +30,11 @@ export interface TestApp {
 }
 
 let currentClock: Clock = systemClock;
+
+function pathOf(options: InjectOptions): string {
+  const url = options.url ?? options.path ?? '/';
+  return typeof url === 'string' ? url : (url.pathname ?? '/');
+}
 
 /**
  * The clock of the test app started last in this file: fixtures that stamp times (a record's
@@ -62,12 +68,15 @@ export async function startTestApp(
   currentClock = clock;
   const app = await buildApp({ config, db: database.db, logger: false, clock });
   onFileEnd(() => app.close());
-  const call = (token: string | null, options: InjectOptions) => {
+  const call = async (token: string | null, options: InjectOptions) => {
     const given = (options.headers ?? {}) as Record<string, string | undefined>;
     // a consuming system names the official it reads for; a test that is about that header says so
     const operator = token?.startsWith('brxy_') && !('x-operator' in given) ? { 'x-operator': officer } : {};
     const headers = Object.fromEntries(Object.entries({ ...operator, ...given }).filter(([, v]) => v !== undefined)) as Record<string, string>;
-    return app.inject({ ...options, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+    const res = await app.inject({ ...options, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+    // every response a test sees must be one the OpenAPI document promises
+    await assertDocumented(app, options.method ?? 'GET', pathOf(options), res);
+    return res;
   };
   const login = async (username: string, password: string) => {
     const res = await call(null, { method: 'POST', url: '/v1/auth/login', payload: { username, password } });
