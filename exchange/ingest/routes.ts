@@ -20,6 +20,7 @@ import { type DatasetRow, findDataset } from '../catalog/store.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { BrxError, conflict, forbidden, notFound, unauthenticated } from '../errors.ts';
+import { decodeCursor, encodeCursor } from '../http/page-cursor.ts';
 import { actorOf, describe, problemResponses, ref } from '../http/route-helpers.ts';
 import { ingestBatch } from './ingest.ts';
 import { verifyBatchSignature } from './signature.ts';
@@ -136,8 +137,8 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
       const d = await dataset(request.params.code);
       requireProviderView(principalOf(request), d);
       const limit = request.query.limit ?? 50;
-      const rows = await listBatches(db, d.id, limit, request.query.cursor);
-      return { items: rows.map(presentBatch), nextCursor: rows.length === limit ? rows[rows.length - 1]!.received_at.toISOString() : null };
+      const rows = await listBatches(db, d.id, limit, decodeCursor(request.query.cursor, ['uuid'])?.[0]);
+      return { items: rows.map(presentBatch), nextCursor: rows.length === limit ? encodeCursor([rows[rows.length - 1]!.id]) : null };
     },
   });
 
@@ -205,8 +206,10 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
       const d = await dataset(request.params.code);
       requireProviderView(principalOf(request), d);
       const limit = request.query.limit ?? 50;
-      const rows = await listQuarantine(db, d.id, { ...request.query, limit });
-      return { items: rows.map(presentQuarantine), nextCursor: rows.length === limit ? rows[rows.length - 1]!.created_at.toISOString() : null };
+      const { cursor, ...filter } = request.query;
+      const afterId = decodeCursor(cursor, ['uuid'])?.[0];
+      const rows = await listQuarantine(db, d.id, { ...filter, ...(afterId ? { afterId } : {}), limit });
+      return { items: rows.map(presentQuarantine), nextCursor: rows.length === limit ? encodeCursor([rows[rows.length - 1]!.id]) : null };
     },
   });
 
