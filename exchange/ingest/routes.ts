@@ -23,7 +23,7 @@ import { BrxError, conflict, forbidden, notFound, unauthenticated } from '../err
 import { decodeCursor, encodeCursor } from '../http/page-cursor.ts';
 import { actorOf, describe, problemResponses, ref } from '../http/route-helpers.ts';
 import { ingestBatch } from './ingest.ts';
-import { verifyBatchSignature } from './signature.ts';
+import { signatureBytes, verifyBatchSignature } from './signature.ts';
 import { findBatch } from './store.ts';
 import { listBatches, listQuarantine, presentBatch, presentQuarantine } from './history.ts';
 
@@ -74,7 +74,8 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
   }
 
   app.post<{ Params: CodeParams; Body: BatchRequest }>('/v1/datasets/:code/batches', {
-    config: { access: nodes },
+    // each record is checked on its own (ingest/records.ts): one bad one never fails the batch
+    config: { access: nodes, checkedByHandler: ['/records'] },
     bodyLimit: config.batchMaxBytes,
     schema: {
       ...describe(
@@ -97,6 +98,9 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
       const signature = request.headers[batchSignatureHeader];
       if (typeof signature !== 'string' || signature === '') {
         throw unauthenticated(`Sign the batch: header ${batchSignatureHeader} is missing`);
+      }
+      if (!signatureBytes(signature)) {
+        throw unauthenticated(`Header ${batchSignatureHeader} must be the 64-byte Ed25519 signature in padded base64 (88 characters), nothing else`);
       }
       const keys = await db
         .selectFrom('nodes')
