@@ -64,6 +64,9 @@ describe('text no store can keep', () => {
     refused(await get('/v1/datasets?tag=%00'), 'query', '/tag');
     refused(await get('/v1/datasets/a%00b'), 'params', '/code');
     refused(await get(`/v1/datasets/${code}/quarantine?key=%00`), 'query', '/key');
+    // paired surrogates are ordinary text: an emoji or a CJK Extension B character is kept
+    const fine = await t.call(t.adminToken, { method: 'GET', url: `/v1/datasets?q=${encodeURIComponent('𠀀😀')}` });
+    assert.equal(fine.statusCode, 200, fine.body);
     const login = await t.call(null, { method: 'POST', url: '/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"username":"a\\u0000","password":"x"}' });
     refused(login, 'body', '/username');
   });
