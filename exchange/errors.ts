@@ -11,6 +11,7 @@ export const errorCodes = {
   BRX_ERR_NOT_FOUND: { status: 404, title: 'Not found' },
   BRX_ERR_CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
   BRX_ERR_PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  BRX_ERR_URI_TOO_LONG: { status: 414, title: 'The request URL is too long' },
   BRX_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body type is not supported' },
   BRX_ERR_THROTTLED: { status: 429, title: 'Too many attempts' },
   BRX_ERR_INTERNAL: { status: 500, title: 'Internal error' },

@@ -1,8 +1,5 @@
-import type { Ajv } from 'ajv';
-import ajvFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { apiSchemas } from '../contracts/index.ts';
-import { identifierFormats } from '../registries/identifiers/formats.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { subjectRoutes } from './audit/subject-routes.ts';
 import { catalogRoutes } from './catalog/routes.ts';
@@ -32,7 +29,9 @@ import { healthRoutes } from './http/health.ts';
 import { loggerOptions, requestId } from './http/logging.ts';
 import metrics from './http/metrics.ts';
 import openapi from './http/openapi.ts';
-import problem, { clientErrorHandler } from './http/problem.ts';
+import { refuseUnsafeInput } from './http/edge.ts';
+import problem, { clientErrorHandler, frameworkErrors } from './http/problem.ts';
+import { buildRequestValidator } from './http/validators.ts';
 import { departmentRoutes } from './identity/department-routes.ts';
 import { machineRoutes } from './identity/machine-routes.ts';
 import { flagOfflineNodes, nodeSweepLock } from './identity/node-health.ts';
@@ -65,14 +64,6 @@ export interface AppOptions {
   readonly clock?: Clock;
 }
 
-// ajv-formats is CommonJS: its plugin function is the module's `default` export
-const ajvFormats = (ajvFormatsModule as unknown as { default: (ajv: Ajv) => Ajv }).default;
-
-function addIdentifierFormats(ajv: Ajv): Ajv {
-  for (const [name, validate] of Object.entries(identifierFormats)) ajv.addFormat(name, { type: 'string', validate });
-  return ajv;
-}
-
 /**
  * Assembles the exchange: shared concerns as plugins (errors, guard, metrics, OpenAPI), then one
  * route plugin per capability. Closing the app flushes the audit writer; the database belongs
@@ -84,12 +75,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger === undefined ? loggerOptions(config.logLevel) : options.logger,
     genReqId: requestId,
     bodyLimit: config.bodyLimitBytes,
-    ajv: {
-      customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
-      plugins: [ajvFormats, addIdentifierFormats],
-    },
+    // bodies are validated without coercion, URL parts and headers with it (http/validators.ts)
+    schemaController: { compilersFactory: { buildValidator: buildRequestValidator } },
     return503OnClosing: true,
     clientErrorHandler,
+    frameworkErrors,
     forceCloseConnections: 'idle',
   };
   // before anything listens: the wrong key file stops the start here, with a message
@@ -123,6 +113,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
   });
+  // one place refuses text, numbers and nesting no store can keep (http/edge.ts)
+  app.addHook('preValidation', refuseUnsafeInput);
   for (const schema of apiSchemas) app.addSchema(schema);
 
   await app.register(problem);

@@ -257,6 +257,9 @@ export interface BatchSummary {
   rejected: number;
   firstOffset: number | null;
   lastOffset: number | null;
+  /**
+   * hex SHA-256 of the body as received (a node's signed batch), or of the canonical JSON of batchId and records (an unsigned submission): a replay of the batch id with anything else is refused (409)
+   */
   bodySha256: string | null;
   signature: string | null;
 }

@@ -13,6 +13,7 @@ import { canReadAudit, departmentsOf, hasRole, isPlatformAdmin, type Principal }
 import type { Db } from '../db/database.ts';
 import { forbidden, notFound } from '../errors.ts';
 import { describe, problemResponses, ref } from '../http/route-helpers.ts';
+import { decodeCursor, encodeCursor } from '../http/page-cursor.ts';
 import { actionsFor, canSee } from './access.ts';
 import { applyAction } from './actions.ts';
 import { dayOf } from './calendar.ts';
@@ -101,11 +102,8 @@ export async function caseRoutes(app: FastifyInstance, { db }: { db: Db }) {
       const limit = q.limit ?? 50;
       const today = dayOf(app.clock.now());
       const calendar = await loadCalendar(db);
-      let before: { createdAt: string; trackingNo: string } | undefined;
-      if (q.cursor) {
-        const [createdAt, trackingNo] = Buffer.from(q.cursor, 'base64url').toString().split('|');
-        if (createdAt && trackingNo) before = { createdAt, trackingNo };
-      }
+      const position = decodeCursor(q.cursor, ['time', 'text']);
+      const before = position ? { createdAt: position[0], trackingNo: position[1] } : undefined;
       const rows = await listCases(db, {
         visibleTo: canReadAudit(p) ? undefined : { departments: departmentsOf(p), systemId: p.kind === 'system' ? p.systemId : null },
         view: q.view ?? 'all',
@@ -120,7 +118,7 @@ export async function caseRoutes(app: FastifyInstance, { db }: { db: Db }) {
       const last = rows[rows.length - 1];
       return {
         items: await present(p, rows, false),
-        nextCursor: rows.length === limit && last ? Buffer.from(`${last.created_at.toISOString()}|${last.tracking_no}`).toString('base64url') : null,
+        nextCursor: rows.length === limit && last ? encodeCursor([last.created_at.toISOString(), last.tracking_no]) : null,
       };
     },
   });

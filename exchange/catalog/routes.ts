@@ -12,6 +12,7 @@ import { canReadAudit, departmentsOf, hasRole, isPlatformAdmin, type Principal }
 import type { Db } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { actorOf, describe, problemResponses, ref } from '../http/route-helpers.ts';
+import { after, decodeCursor, encodeCursor } from '../http/page-cursor.ts';
 import { searchIndexesOf } from './search-indexes.ts';
 import { addContract, changeDataset, draftDataset, publishDataset, retireDataset } from './datasets.ts';
 import { type DatasetRow, findContract, findDataset, listContracts, listDatasets, presentContract, presentDataset } from './store.ts';
@@ -56,10 +57,10 @@ export async function catalogRoutes(app: FastifyInstance, { db }: { db: Db }) {
       const rows = await listDatasets(db, {
         ...q,
         limit,
-        ...(q.cursor ? { after: q.cursor } : {}),
+        ...after(decodeCursor(q.cursor, ['text'])?.[0]),
         draftsOf: draftsVisibleTo(principalOf(request)),
       });
-      return { items: rows.map((r) => presentDataset(r)), nextCursor: rows.length === limit ? rows[rows.length - 1]!.code : null };
+      return { items: rows.map((r) => presentDataset(r)), nextCursor: rows.length === limit ? encodeCursor([rows[rows.length - 1]!.code]) : null };
     },
   });
 

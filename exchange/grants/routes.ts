@@ -6,6 +6,7 @@ import { actsFor } from '../cases/routing.ts';
 import type { Db } from '../db/database.ts';
 import { forbidden, notFound } from '../errors.ts';
 import { actorOf, describe, problemResponses, ref } from '../http/route-helpers.ts';
+import { after, decodeCursor, encodeCursor } from '../http/page-cursor.ts';
 import { type GrantFilter, listGrants, presentGrant, revokeGrant } from './store.ts';
 
 const grantReaders = rule('systems (their own), department people (held and granted), auditors and platform admins', (p) =>
@@ -38,11 +39,11 @@ export async function grantRoutes(app: FastifyInstance, { db }: { db: Db }) {
         ...(q.system ? { systemId: q.system } : {}),
         ...(q.dataset ? { datasetCode: q.dataset } : {}),
         ...(q.status ? { status: q.status } : {}),
-        ...(q.cursor ? { after: q.cursor } : {}),
+        ...after(decodeCursor(q.cursor, ['uuid'])?.[0]),
         limit,
         now,
       });
-      return { items: rows.map((g) => presentGrant(g, now)), nextCursor: rows.length === limit ? rows[rows.length - 1]!.id : null };
+      return { items: rows.map((g) => presentGrant(g, now)), nextCursor: rows.length === limit ? encodeCursor([rows[rows.length - 1]!.id]) : null };
     },
   });
 

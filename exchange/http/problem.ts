@@ -31,6 +31,14 @@ const byFastifyCode: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BRX_ERR_PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'BRX_ERR_UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BRX_ERR_MALFORMED_BODY',
+  FST_ERR_BAD_URL: 'BRX_ERR_VALIDATION',
+  FST_ERR_MAX_PARAM_LENGTH: 'BRX_ERR_URI_TOO_LONG',
+};
+
+/** Fastify's words for the refusals it makes itself, in words that say what to change. */
+const fastifyDetail: Record<string, string> = {
+  FST_ERR_BAD_URL: 'A path segment is not valid percent-encoded UTF-8',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path segment is longer than any identifier brx uses',
 };
 
 function toProblem(error: FastifyError | BrxError | Error, request: FastifyRequest): Problem {
@@ -54,7 +62,7 @@ function toProblem(error: FastifyError | BrxError | Error, request: FastifyReque
     return base('BRX_ERR_VALIDATION', `${errors.length} problem(s) in the request ${where ?? 'body'}`, errors);
   }
   const mapped = fe.code ? byFastifyCode[fe.code] : undefined;
-  if (mapped) return base(mapped, fe.message);
+  if (mapped) return base(mapped, (fe.code && fastifyDetail[fe.code]) ?? fe.message);
   // A unique violation the store did not anticipate is still the caller's conflict, not our fault.
   if ((error as { code?: string }).code === '23505') {
     return base('BRX_ERR_CONFLICT', 'A record with the same identifying values already exists');
@@ -96,6 +104,16 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     errors: [],
   });
   socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/**
+ * Refusals fastify makes before routing (a path segment that is not valid percent-encoding, or
+ * too long for a parameter) go through the same problem document as every other error.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = toProblem(error, request);
+  request.log.info({ code: problem.code, status: problem.status }, 'request refused');
+  reply.status(problem.status).type('application/problem+json').send(problem);
 }
 
 async function problemPlugin(app: FastifyInstance) {

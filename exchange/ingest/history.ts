@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { BatchSummary, QuarantineItem } from '../../contracts/generated/api.ts';
 import type { Db } from '../db/database.ts';
 import type { PointedError } from '../ajv-errors.ts';
@@ -5,13 +6,19 @@ import type { PointedError } from '../ajv-errors.ts';
 type BatchRow = Awaited<ReturnType<typeof listBatches>>[number];
 type QuarantineRow = Awaited<ReturnType<typeof listQuarantine>>[number];
 
-export async function listBatches(db: Db, datasetId: string, limit: number, before?: string) {
+/**
+ * Pages continue from a row (the cursor holds its id), compared on the full sort key in the
+ * database: timestamps keep their microseconds, and rows sharing a time are neither skipped nor repeated.
+ */
+export async function listBatches(db: Db, datasetId: string, limit: number, afterRowId?: string) {
   let q = db
     .selectFrom('batches')
-    .select(['batch_id', 'node_id', 'user_id', 'received_at', 'record_count', 'accepted', 'unchanged', 'stale', 'rejected', 'first_offset', 'last_offset', 'body_sha256', 'signature'])
+    .select(['id', 'batch_id', 'node_id', 'user_id', 'received_at', 'record_count', 'accepted', 'unchanged', 'stale', 'rejected', 'first_offset', 'last_offset', 'body_sha256', 'signature'])
     .where('dataset_id', '=', datasetId);
-  if (before) q = q.where('received_at', '<', new Date(before));
-  return q.orderBy('received_at', 'desc').limit(limit).execute();
+  if (afterRowId) {
+    q = q.where(sql<boolean>`(received_at, id) < (select b.received_at, b.id from batches b where b.id = ${afterRowId}::uuid and b.dataset_id = ${datasetId}::uuid)`);
+  }
+  return q.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
 export function presentBatch(b: BatchRow): BatchSummary {
@@ -32,15 +39,19 @@ export function presentBatch(b: BatchRow): BatchSummary {
   };
 }
 
-export async function listQuarantine(db: Db, datasetId: string, q: { status?: string; key?: string; cursor?: string; limit: number }) {
+export async function listQuarantine(db: Db, datasetId: string, q: { status?: string; key?: string; afterId?: string; limit: number }) {
   let query = db
     .selectFrom('quarantine')
     .selectAll()
     .where('dataset_id', '=', datasetId)
     .where('status', '=', (q.status ?? 'open') as 'open');
   if (q.key) query = query.where('key', '=', q.key);
-  if (q.cursor) query = query.where('created_at', '>', new Date(q.cursor));
-  return query.orderBy('created_at').orderBy('record_index').limit(q.limit).execute();
+  if (q.afterId) {
+    query = query.where(
+      sql<boolean>`(created_at, record_index, id) > (select x.created_at, x.record_index, x.id from quarantine x where x.id = ${q.afterId}::uuid and x.dataset_id = ${datasetId}::uuid)`,
+    );
+  }
+  return query.orderBy('created_at').orderBy('record_index').orderBy('id').limit(q.limit).execute();
 }
 
 export function presentQuarantine(r: QuarantineRow): QuarantineItem {

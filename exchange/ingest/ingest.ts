@@ -8,7 +8,7 @@ import type { Db } from '../db/database.ts';
 import { withRetry } from '../db/retry.ts';
 import { conflict } from '../errors.ts';
 import { PgEventLog } from '../events/pg-event-log.ts';
-import { type CheckedRecord, checkRecord, isRejected, type RejectedRecord } from './records.ts';
+import { type CheckedRecord, checkRecord, contentHash, isRejected, type RejectedRecord } from './records.ts';
 import { applyRecords, claimBatch, findBatch, finishBatch, quarantineRecords, resolveQuarantinedKeys, storePayload } from './store.ts';
 
 export interface BatchSubmission {
@@ -69,6 +69,8 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
   });
   const { winners, superseded } = newestPerKey(checked);
   const gzip = s.signed ? gzipSync(s.signed.body, { level: 1 }) : null;
+  // what a replay is compared with: the signed bytes, or for an unsigned submission its records
+  const digest = s.signed?.sha256 ?? contentHash({ batchId: s.batchId, records: s.records });
   const nodeId = 'nodeId' in s.submitter ? s.submitter.nodeId : null;
   const userId = 'userId' in s.submitter ? s.submitter.userId : null;
 
@@ -80,15 +82,19 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
         nodeId,
         userId,
         count: s.records.length,
-        bodySha256: s.signed?.sha256 ?? null,
+        bodySha256: digest,
         signature: s.signed?.signature ?? null,
         signingKey: s.signed?.publicKey ?? null,
       });
       if (!batchRowId) return { replay: (await findBatch(trx, dataset.id, s.batchId))!, result: undefined };
       if (gzip) await storePayload(trx, batchRowId, gzip);
-      const quarantineIds = await quarantineRecords(trx, { datasetId: dataset.id, batchId: s.batchId, nodeId }, rejected);
-
       const last = await PgEventLog.lockHead(trx, dataset.id);
+      const quarantineIds = await quarantineRecords(
+        trx,
+        { datasetId: dataset.id, batchId: s.batchId, nodeId, registryDepartmentId: dataset.registry ? s.departmentId : undefined, resolvesId: s.resolvesQuarantineId },
+        rejected,
+      );
+
       const target = { datasetId: dataset.id, last, contractVersion: contract.version, nodeId, userId, batchId: s.batchId };
       const { applied, notApplied } = dataset.registry
         ? await applyContributions(
@@ -137,7 +143,7 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
   );
   if (outcome.result) return outcome.result;
   const first = outcome.replay!;
-  if (s.signed && first.body_sha256 && first.body_sha256 !== s.signed.sha256) {
+  if (first.body_sha256 && first.body_sha256 !== digest) {
     throw conflict(`Batch ${s.batchId} was received before with a different body: choose a new batch id for new records`);
   }
   return { ...(first.result as BatchResult), replayed: true };

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import { canonicalJson } from '../../contracts/canonical.ts';
 import { type PointedError, pointedErrors } from '../ajv-errors.ts';
+import { unsafeText, unsafeValues } from '../http/edge.ts';
 
 /** A record that passed every check, ready to be compared with what is stored. */
 export interface CheckedRecord {
@@ -18,6 +19,8 @@ export interface RejectedRecord {
   readonly key: string | null;
   readonly record: unknown;
   readonly errors: PointedError[];
+  /** the record holds text PostgreSQL cannot keep, a non-finite number or too deep a nesting: quarantine keeps a safe copy */
+  readonly unstorable?: true;
 }
 
 const envelopeFields = new Set(['op', 'key', 'data', 'sourceTime']);
@@ -52,6 +55,14 @@ export function checkRecord(
   },
   now = Date.now(),
 ): CheckedRecord | RejectedRecord {
+  // first what no store can keep (NUL, unpaired surrogates, 1e309, 5,000 levels of arrays):
+  // such a record is rejected on its own, before any walker recurses into it
+  const unsafe = unsafeValues(raw);
+  if (unsafe.length > 0) {
+    const rawKey = raw !== null && typeof raw === 'object' ? (raw as { key?: unknown }).key : undefined;
+    const key = typeof rawKey === 'string' && rawKey.length > 0 && rawKey.length <= 200 && unsafeText(rawKey) === null ? (contract.normalizeKey?.(rawKey) ?? rawKey) : null;
+    return { index, key, record: raw, errors: [...unsafe], unstorable: true };
+  }
   const errors: PointedError[] = [];
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { index, key: null, record: raw, errors: [{ pointer: '/', message: 'must be an object with op, key, data and sourceTime' }] };
@@ -70,6 +81,8 @@ export function checkRecord(
   } else {
     sourceTime = new Date(r.sourceTime);
     if (sourceTime.getTime() > now + futureSkewMs) errors.push({ pointer: '/sourceTime', message: 'lies in the future' });
+    // year 0000 is 1 BC in ISO 8601, before anything PostgreSQL's timestamps take
+    else if (sourceTime.getUTCFullYear() < 1) errors.push({ pointer: '/sourceTime', message: 'lies before year 1' });
   }
   let data: Record<string, unknown> | null = null;
   if (r.op === 'upsert') {

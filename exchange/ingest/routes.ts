@@ -20,9 +20,10 @@ import { type DatasetRow, findDataset } from '../catalog/store.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { BrxError, conflict, forbidden, notFound, unauthenticated } from '../errors.ts';
+import { decodeCursor, encodeCursor } from '../http/page-cursor.ts';
 import { actorOf, describe, problemResponses, ref } from '../http/route-helpers.ts';
 import { ingestBatch } from './ingest.ts';
-import { verifyBatchSignature } from './signature.ts';
+import { signatureBytes, verifyBatchSignature } from './signature.ts';
 import { findBatch } from './store.ts';
 import { listBatches, listQuarantine, presentBatch, presentQuarantine } from './history.ts';
 
@@ -73,7 +74,8 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
   }
 
   app.post<{ Params: CodeParams; Body: BatchRequest }>('/v1/datasets/:code/batches', {
-    config: { access: nodes },
+    // each record is checked on its own (ingest/records.ts): one bad one never fails the batch
+    config: { access: nodes, checkedByHandler: ['/records'] },
     bodyLimit: config.batchMaxBytes,
     schema: {
       ...describe(
@@ -96,6 +98,9 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
       const signature = request.headers[batchSignatureHeader];
       if (typeof signature !== 'string' || signature === '') {
         throw unauthenticated(`Sign the batch: header ${batchSignatureHeader} is missing`);
+      }
+      if (!signatureBytes(signature)) {
+        throw unauthenticated(`Header ${batchSignatureHeader} must be the 64-byte Ed25519 signature in padded base64 (88 characters), nothing else`);
       }
       const keys = await db
         .selectFrom('nodes')
@@ -136,8 +141,8 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
       const d = await dataset(request.params.code);
       requireProviderView(principalOf(request), d);
       const limit = request.query.limit ?? 50;
-      const rows = await listBatches(db, d.id, limit, request.query.cursor);
-      return { items: rows.map(presentBatch), nextCursor: rows.length === limit ? rows[rows.length - 1]!.received_at.toISOString() : null };
+      const rows = await listBatches(db, d.id, limit, decodeCursor(request.query.cursor, ['uuid'])?.[0]);
+      return { items: rows.map(presentBatch), nextCursor: rows.length === limit ? encodeCursor([rows[rows.length - 1]!.id]) : null };
     },
   });
 
@@ -205,8 +210,10 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
       const d = await dataset(request.params.code);
       requireProviderView(principalOf(request), d);
       const limit = request.query.limit ?? 50;
-      const rows = await listQuarantine(db, d.id, { ...request.query, limit });
-      return { items: rows.map(presentQuarantine), nextCursor: rows.length === limit ? rows[rows.length - 1]!.created_at.toISOString() : null };
+      const { cursor, ...filter } = request.query;
+      const afterId = decodeCursor(cursor, ['uuid'])?.[0];
+      const rows = await listQuarantine(db, d.id, { ...filter, ...(afterId ? { afterId } : {}), limit });
+      return { items: rows.map(presentQuarantine), nextCursor: rows.length === limit ? encodeCursor([rows[rows.length - 1]!.id]) : null };
     },
   });
 

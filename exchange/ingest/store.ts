@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { BatchResult } from '../../contracts/generated/api.ts';
 import { openDisputes } from '../cases/disputes.ts';
 import type { Db, Tx } from '../db/database.ts';
+import { storable, visible } from '../http/edge.ts';
 import type { CheckedRecord, RejectedRecord } from './records.ts';
 
 /**
@@ -43,32 +44,87 @@ export async function storePayload(trx: Tx, batchRowId: string, gzip: Buffer): P
   await trx.insertInto('batch_payloads').values({ batch_row_id: batchRowId, body_gzip: gzip }).execute();
 }
 
+/** Why a quarantined copy differs from what was sent: said with the record's errors. */
+const keptSafelyNote = {
+  pointer: '/',
+  message: 'kept here with unstorable characters spelled as \\uXXXX escapes, non-finite numbers as null and levels deeper than 64 cut',
+};
+
+/**
+ * Keeps rejected records for correction. A key that already has an open item (sent again and
+ * still bad, or resubmitted by a person and still bad) updates that item — one open item per
+ * key — instead of opening a second; in a registry only the item of the same sending department.
+ * The caller holds the dataset's event head, so two batches cannot both open an item for a key.
+ */
 export async function quarantineRecords(
   trx: Tx,
-  q: { datasetId: string; batchId: string; nodeId: string | null },
+  q: { datasetId: string; batchId: string; nodeId: string | null; registryDepartmentId?: string | undefined; resolvesId?: string | undefined },
   rejected: readonly RejectedRecord[],
 ): Promise<string[]> {
   if (rejected.length === 0) return [];
-  const rows = await trx
-    .insertInto('quarantine')
-    .values(
-      rejected.map((r) => {
-        const raw = r.record as { op?: unknown } | null;
-        return {
-          dataset_id: q.datasetId,
-          batch_id: q.batchId,
-          node_id: q.nodeId,
-          record_index: r.index,
-          key: r.key,
-          op: raw && typeof raw === 'object' && typeof raw.op === 'string' ? raw.op.slice(0, 20) : null,
-          record: JSON.stringify(r.record ?? null),
-          errors: JSON.stringify(r.errors),
-        };
-      }),
-    )
-    .returning('id')
-    .execute();
-  return rows.map((r) => r.id);
+  const rows = rejected.map((r) => {
+    const raw = r.record as { op?: unknown } | null;
+    return {
+      key: r.key,
+      batch_id: q.batchId,
+      node_id: q.nodeId,
+      record_index: r.index,
+      op: raw && typeof raw === 'object' && typeof raw.op === 'string' ? visible(raw.op.slice(0, 20)) : null,
+      record: JSON.stringify(r.unstorable ? storable(r.record) : (r.record ?? null)),
+      errors: JSON.stringify(r.unstorable ? [...r.errors, keptSafelyNote] : r.errors),
+    };
+  });
+  const keys = [...new Set(rows.flatMap((r) => (r.key === null ? [] : [r.key])))];
+  const openByKey = new Map<string, string>();
+  if (keys.length > 0) {
+    let open = trx
+      .selectFrom('quarantine')
+      .select(['id', 'key'])
+      .where('dataset_id', '=', q.datasetId)
+      .where('status', '=', 'open')
+      .where('key', '=', sql<string>`any(${keys}::text[])`);
+    if (q.registryDepartmentId) {
+      const department = q.registryDepartmentId;
+      open = open.where((eb) => eb('node_id', 'in', eb.selectFrom('nodes').select('id').where('department_id', '=', department)));
+    }
+    for (const item of await open.orderBy('created_at').execute()) openByKey.set(item.key!, item.id);
+  }
+  // each row's item: an open one of its key, else a new one (one per key, the batch's last record of it)
+  const target = rows.map((row, i) => (i === 0 && q.resolvesId) || (row.key !== null ? openByKey.get(row.key) : undefined) || null);
+  const lastOfKey = new Map<string, number>();
+  rows.forEach((row, i) => {
+    if (row.key !== null) lastOfKey.set(row.key, i);
+  });
+  const updates = new Map<string, (typeof rows)[number]>();
+  const fresh: number[] = [];
+  rows.forEach((row, i) => {
+    const id = target[i];
+    if (id) updates.set(id, row);
+    else if (row.key === null || lastOfKey.get(row.key) === i) fresh.push(i);
+  });
+  if (updates.size > 0) {
+    const changes = [...updates].map(([id, r]) => ({ id, ...r, record: JSON.parse(r.record), errors: JSON.parse(r.errors) }));
+    await sql`
+      update quarantine t set batch_id = x.batch_id, record_index = x.record_index, op = x.op, record = x.record,
+             errors = x.errors, node_id = coalesce(x.node_id, t.node_id)
+        from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb)
+          as x(id uuid, batch_id text, record_index integer, op text, record jsonb, errors jsonb, node_id uuid)
+       where t.id = x.id`.execute(trx);
+  }
+  if (fresh.length > 0) {
+    const inserted = await trx
+      .insertInto('quarantine')
+      .values(fresh.map((i) => ({ dataset_id: q.datasetId, ...rows[i]! })))
+      .returning('id')
+      .execute();
+    fresh.forEach((i, n) => {
+      target[i] = inserted[n]!.id;
+      const key = rows[i]!.key;
+      if (key !== null) openByKey.set(key, inserted[n]!.id);
+    });
+  }
+  // an earlier record of a key that a later one of this batch opened points at that item
+  return rows.map((row, i) => target[i] ?? openByKey.get(row.key!)!);
 }
 
 export interface NotApplied {

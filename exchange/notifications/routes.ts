@@ -4,6 +4,7 @@ import { principalOf, rule } from '../auth/guard.ts';
 import type { Db } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { describe, problemResponses, ref } from '../http/route-helpers.ts';
+import { decodeCursor, encodeCursor } from '../http/page-cursor.ts';
 import { inboxOf } from './notify.ts';
 
 const owners = rule('people and systems, their own inbox', (p) => p.kind === 'user' || p.kind === 'system');
@@ -20,9 +21,9 @@ export async function notificationRoutes(app: FastifyInstance, { db }: { db: Db 
       const p = principalOf(request);
       const limit = request.query.limit ?? 50;
       const owner = p.kind === 'user' ? { userId: p.userId } : { systemId: (p as { systemId: string }).systemId };
-      const before = request.query.cursor ? Number(request.query.cursor) : undefined;
+      const before = decodeCursor(request.query.cursor, ['int'])?.[0];
       const items = await inboxOf(db, owner, { ...(request.query.unread ? { unread: true } : {}), ...(before ? { before } : {}), limit });
-      return { items, nextCursor: items.length === limit ? String(items[items.length - 1]!.id) : null };
+      return { items, nextCursor: items.length === limit ? encodeCursor([Number(items[items.length - 1]!.id)]) : null };
     },
   });
 

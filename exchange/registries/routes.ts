@@ -16,6 +16,7 @@ import { anyone, principalOf, rule } from '../auth/guard.ts';
 import { canAdministerDepartment, canReadAudit, departmentsOf, isPlatformAdmin } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import { actorOf, describe, problemResponses, ref } from '../http/route-helpers.ts';
+import { after, decodeCursor, encodeCursor } from '../http/page-cursor.ts';
 import { registryKinds } from './definitions.ts';
 import { listQualityIssues } from './quality.ts';
 import { createRegistry, findRegistry, requireRegistry, setAuthority, setIssuerKey, setSource } from './setup.ts';
@@ -118,7 +119,7 @@ export async function registryRoutes(app: FastifyInstance, { db }: { db: Db }) {
       const limit = q.limit ?? 50;
       // platform roles see every department's issues; others only those of their departments
       const department = canReadAudit(p) ? q.department : (q.department && departmentsOf(p).includes(q.department) ? q.department : departmentsOf(p)[0]);
-      const rows = await listQualityIssues(db, { ...q, status: q.status ?? 'open', ...(department ? { department } : {}), ...(q.cursor ? { after: q.cursor } : {}), limit });
+      const rows = await listQualityIssues(db, { ...q, status: q.status ?? 'open', ...(department ? { department } : {}), ...after(decodeCursor(q.cursor, ['uuid'])?.[0]), limit });
       const items: QualityIssue[] = rows.map((r) => ({
         id: r.id,
         dataset: r.dataset,
@@ -140,7 +141,7 @@ export async function registryRoutes(app: FastifyInstance, { db }: { db: Db }) {
         query: { ...q, ...(department ? { department } : {}) },
         requestId: request.id,
       });
-      return { items, nextCursor: rows.length === limit ? rows[rows.length - 1]!.id : null };
+      return { items, nextCursor: rows.length === limit ? encodeCursor([rows[rows.length - 1]!.id]) : null };
     },
   });
 }

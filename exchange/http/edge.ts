@@ -1,0 +1,146 @@
+import type { FastifyRequest } from 'fastify';
+import { type FieldError, invalid } from '../errors.ts';
+
+/**
+ * What the exchange refuses at its edge, before any route or store sees it: text PostgreSQL
+ * cannot keep (NUL, and UTF-16 surrogates without their pair, which no UTF-8 can spell),
+ * numbers no column can hold (1e309 parses as Infinity), and JSON nested deeper than any
+ * contract needs (a deep value costs stack in every walker after this one).
+ */
+
+/** Deepest JSON nesting a request body or a batch record may have (objects and arrays count). */
+export const maxDepth = 64;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what this looks for
+const unsafeChar = /[\u0000]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what this looks for
+const unsafeChars = /[\u0000]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Why a text cannot be stored, or null when it can. */
+export function unsafeText(text: string): string | null {
+  const m = unsafeChar.exec(text);
+  if (!m) return null;
+  return m[0] === '\u0000' ? 'contains a NUL character (\\u0000)' : `contains an unpaired surrogate (${escapeChar(m[0])})`;
+}
+
+function escapeChar(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/** The text with what cannot be stored spelled as visible escapes (\u0000), so it can be shown and kept. */
+export function visible(text: string): string {
+  return text.replace(unsafeChars, escapeChar);
+}
+
+/** A JSON pointer segment (RFC 6901), its unstorable characters made visible. */
+export function pointerSegment(key: string | number): string {
+  return visible(String(key).replace(/~/g, '~0').replace(/\//g, '~1'));
+}
+
+export interface UnsafeValue {
+  readonly pointer: string;
+  readonly message: string;
+}
+
+/**
+ * Walks a parsed JSON value without recursion (a hostile depth cannot overflow the stack) and
+ * returns every key and string that cannot be stored, every non-finite number, and the first
+ * place nested deeper than `depthLimit`. `skip` names pointers whose contents are checked elsewhere.
+ */
+export function unsafeValues(root: unknown, options: { prefix?: string; depthLimit?: number; skip?: (pointer: string) => boolean; max?: number } = {}): UnsafeValue[] {
+  const { prefix = '', depthLimit = maxDepth, skip, max = 20 } = options;
+  const found: UnsafeValue[] = [];
+  let tooDeep = false;
+  const stack: { value: unknown; pointer: string; depth: number }[] = [{ value: root, pointer: prefix, depth: 0 }];
+  while (stack.length > 0 && found.length < max) {
+    const { value, pointer, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      const why = unsafeText(value);
+      if (why) found.push({ pointer: pointer || '/', message: why });
+    } else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) found.push({ pointer: pointer || '/', message: 'is a number beyond the range of a double' });
+    } else if (value !== null && typeof value === 'object') {
+      if (depth >= depthLimit) {
+        if (!tooDeep) found.push({ pointer: pointer || '/', message: `nests deeper than ${depthLimit} levels` });
+        tooDeep = true;
+        continue;
+      }
+      const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i]!;
+        const at = `${pointer}/${pointerSegment(key)}`;
+        if (!Array.isArray(value)) {
+          const why = unsafeText(key);
+          if (why) found.push({ pointer: at, message: `field name ${why}` });
+        }
+        if (!skip?.(at)) stack.push({ value: child, pointer: at, depth: depth + 1 });
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * A copy of a value that PostgreSQL can store as jsonb: unstorable characters in keys and
+ * strings become visible escapes (\u0000), non-finite numbers become null, and anything nested
+ * deeper than the limit is replaced by a note. Used for records kept in quarantine.
+ */
+export function storable(value: unknown, depthLimit = maxDepth, depth = 0): unknown {
+  if (typeof value === 'string') return unsafeChar.test(value) ? visible(value) : value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= depthLimit) return `(nested deeper than ${depthLimit} levels: not kept)`;
+  if (Array.isArray(value)) return value.map((v) => storable(v, depthLimit, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[unsafeChar.test(k) ? visible(k) : k] = storable(v, depthLimit, depth + 1);
+  return out;
+}
+
+/** Route option (`config.checkedByHandler`): body pointers whose contents the handler checks itself. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** body fields checked item by item by the handler (a batch's records), e.g. ['/records'] */
+    checkedByHandler?: readonly string[];
+  }
+}
+
+/**
+ * The edge check, as a preValidation hook: path parameters, query parameters, header values and
+ * the parsed body. A refusal is a 400 naming every offending place.
+ */
+export async function refuseUnsafeInput(request: FastifyRequest): Promise<void> {
+  const errors: FieldError[] = [];
+  const parts: [FieldError['in'], unknown][] = [
+    ['params', request.params],
+    ['query', request.query],
+    ['headers', request.headers],
+  ];
+  for (const [where, value] of parts) {
+    for (const e of unsafeValues(value, { depthLimit: 4 })) errors.push({ in: where, ...e });
+  }
+  const own = request.routeOptions.config?.checkedByHandler;
+  const skip = own?.length ? (pointer: string) => own.some((p) => pointer.startsWith(`${p}/`)) : undefined;
+  for (const e of unsafeValues(request.body, skip ? { skip } : {})) errors.push({ in: 'body', ...e });
+  if (errors.length > 0) {
+    throw invalid(`${errors.length} value(s) in the request cannot be accepted`, errors);
+  }
+}
+
+/**
+ * A number read from the URL (a query or path parameter, coerced by the schema) must be finite
+ * and, when whole, exactly representable: "Infinity" and "1e309" pass ajv's range checks, and
+ * 9223372036854775807 arrives rounded past what PostgreSQL's bigint holds.
+ */
+export function urlNumbersOutOfRange(data: unknown): { instancePath: string; message: string }[] {
+  if (data === null || typeof data !== 'object') return [];
+  const out: { instancePath: string; message: string }[] = [];
+  for (const [key, value] of Object.entries(data)) {
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v === 'number' && (!Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v)))) {
+        out.push({ instancePath: `/${pointerSegment(key)}`, message: 'is out of range' });
+        break;
+      }
+    }
+  }
+  return out;
+}
