@@ -75,6 +75,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger === undefined ? loggerOptions(config.logLevel) : options.logger,
     genReqId: requestId,
     bodyLimit: config.bodyLimitBytes,
+    // a record key may be 200 characters, 1,800 once a Chinese key is percent-encoded in the path
+    routerOptions: { maxParamLength: 2000 },
     // bodies are validated without coercion, URL parts and headers with it (http/validators.ts)
     schemaController: { compilersFactory: { buildValidator: buildRequestValidator } },
     return503OnClosing: true,

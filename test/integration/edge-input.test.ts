@@ -106,7 +106,10 @@ describe("the HTTP layer's own refusals", () => {
       assert.match(String(res.headers['content-type']), /^application\/problem\+json/, url);
       assert.equal(res.json().code, 'BRX_ERR_VALIDATION');
     }
-    const long = await get(`/v1/datasets/${'x'.repeat(500)}`);
+    // the longest record key a batch may carry, in Chinese and percent-encoded, is still a path segment
+    const longestKey = await get(`/v1/datasets/no-such-dataset/records/${encodeURIComponent('键'.repeat(200))}`);
+    assert.equal(longestKey.statusCode, 404, longestKey.body);
+    const long = await get(`/v1/datasets/${'x'.repeat(2500)}`);
     assert.equal(long.statusCode, 414);
     assert.match(String(long.headers['content-type']), /^application\/problem\+json/);
     assert.equal(long.json().code, 'BRX_ERR_URI_TOO_LONG');
