@@ -21,6 +21,9 @@ import { deliverNotifications } from './notifications/outbox.ts';
 import { notificationRoutes } from './notifications/routes.ts';
 import { subscriptionRoutes } from './subscriptions/routes.ts';
 import { deliverWebhooks } from './subscriptions/webhooks.ts';
+import { loadOrCreateAuditKey } from './audit/audit-key.ts';
+import { AuditCheckpointer } from './audit/checkpointer.ts';
+import { VerifyJobs } from './audit/verify-jobs.ts';
 import { AuditWriter } from './audit/writer.ts';
 import guard from './auth/guard.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -41,7 +44,10 @@ import { userRoutes } from './identity/user-routes.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     readonly db: Db;
+    /** the tables' owner: only for what needs ownership at run time (search indexes) */
+    readonly ownerDb: Db;
     readonly audit: AuditWriter;
+    readonly checkpoints: AuditCheckpointer;
     readonly config: Config;
     readonly clock: Clock;
     readonly events: EventLog;
@@ -51,6 +57,11 @@ declare module 'fastify' {
 export interface AppOptions {
   readonly config: Config;
   readonly db: Db;
+  /**
+   * The tables' owner, for building search indexes (CREATE INDEX needs ownership); `db` is the
+   * application's own role, which owns nothing. Defaults to `db`.
+   */
+  readonly ownerDb?: Db;
   /** pino options, or false for none (tests) */
   readonly logger?: boolean | Record<string, unknown>;
   /** the time as brx sees it: deadlines, escalations, grant validity (tests set it) */
@@ -86,10 +97,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   const app = Fastify(serverOptions);
   const audit = new AuditWriter(db, { maxBatch: config.auditFlushMaxEntries });
+  const clock = options.clock ?? systemClock;
+  const checkpoints = new AuditCheckpointer(db, {
+    file: config.auditCheckpointFile,
+    key: await loadOrCreateAuditKey(config.auditKeyFile),
+    clock,
+    warn: (msg) => app.log.warn(msg),
+  });
+  const verifyJobs = new VerifyJobs(db, checkpoints, () => clock.now());
   app.decorate('db', db);
+  app.decorate('ownerDb', options.ownerDb ?? db);
   app.decorate('audit', audit);
+  app.decorate('checkpoints', checkpoints);
   app.decorate('config', config);
-  app.decorate('clock', options.clock ?? systemClock);
+  app.decorate('clock', clock);
   const events = new PgEventLog(db);
   app.decorate('events', events);
   // While closing, answers in flight ask their clients to hang up: otherwise a kept-alive
@@ -106,6 +127,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     await audit.close();
+    // after the last entries are in: the shutdown checkpoint covers them
+    await checkpoints.close();
   });
   // A POST without a body means an empty object, so `curl -X POST …/publish` works as expected.
   app.addHook('preValidation', async (request) => {
@@ -123,7 +146,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(machineRoutes, { db });
   await app.register(nodeHealthRoutes, { db });
   await app.register(userRoutes, { db });
-  await app.register(auditRoutes, { db });
+  await app.register(auditRoutes, { db, checkpointer: checkpoints, jobs: verifyJobs });
   await app.register(catalogRoutes, { db });
   await app.register(ingestRoutes, { db, config });
   await app.register(registryRoutes, { db });
@@ -136,6 +159,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(subscriptionRoutes, { db });
   await app.register(subjectRoutes, { db });
   startBackgroundJobs(app);
+  checkpoints.start(config.auditCheckpointIntervalSeconds);
   return app;
 }
 

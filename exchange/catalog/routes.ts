@@ -39,7 +39,8 @@ export async function catalogRoutes(app: FastifyInstance, { db }: { db: Db }) {
   async function indexSearchableFields(code: string) {
     const dataset = (await findDataset(db, code))!;
     const contract = await findContract(db, dataset.id, dataset.current_version!);
-    await ensureSearchIndexes(db, dataset.id, contract!.fields);
+    // CREATE INDEX needs the owner of `records`; the application's own role owns no table
+    await ensureSearchIndexes(app.ownerDb, dataset.id, contract!.fields);
   }
   async function present(code: string) {
     const dataset = (await findDataset(db, code))!;

@@ -10,6 +10,8 @@ import { AuditWriter } from '../../exchange/audit/writer.ts';
 import { buildDepartment, buildSystem, buildUser, startTestApp, type TestApp } from '../support/app.ts';
 
 const run = promisify(execFile);
+/** The CLI as an operator runs it: migrations as the owner, the work as the application role. */
+const cliEnv = () => ({ ...process.env, BRX_HOME: t.config.home, DATABASE_URL: t.database.ownerUrl, BRX_DATABASE_APP_URL: t.database.url });
 let t: TestApp;
 before(async () => {
   t = await startTestApp();
@@ -24,7 +26,7 @@ const system = (id = '00000000-0000-4000-8000-000000000001'): Principal => ({
 });
 
 /** Runs SQL as a superuser who has switched the append-only triggers off: an attacker with the keys. */
-async function tamper(statement: string, url = t.database.url) {
+async function tamper(statement: string, url = t.database.ownerUrl) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -139,7 +141,7 @@ describe('tamper evidence', () => {
       .executeTakeFirstOrThrow();
     assert.equal(admin.entries, Number(count));
     const cli = await run(process.execPath, ['bin/brx.js', 'audit', 'verify', '--json'], {
-      env: { ...process.env, DATABASE_URL: t.database.url },
+      env: cliEnv(),
     });
     assert.equal(JSON.parse(cli.stdout).intact, true);
   });
@@ -159,7 +161,7 @@ describe('tamper evidence', () => {
     await tamper(`update audit_admin set detail = '{"name":"forged"}' where seq = 3`); // already broken at 3
     await tamper('delete from audit_access where seq = 2');
     const cli = await run(process.execPath, ['bin/brx.js', 'audit', 'verify', '--log', 'access'], {
-      env: { ...process.env, DATABASE_URL: t.database.url },
+      env: cliEnv(),
     }).catch((e: { code: number; stdout: string }) => e);
     assert.equal((cli as { code?: number }).code, 1);
     assert.match(cli.stdout, /access: BROKEN at entry 2: entry 2 is missing/);
@@ -170,7 +172,7 @@ describe('tamper evidence', () => {
     for (let i = 0; i < 3; i++) await buildDepartment(fresh);
     const before = await verifyChain(fresh.database.db, 'admin');
     assert.equal(before.intact, true);
-    await tamper(`delete from audit_admin where seq = ${before.entries}`, fresh.database.url);
+    await tamper(`delete from audit_admin where seq = ${before.entries}`, fresh.database.ownerUrl);
     const after = await verifyChain(fresh.database.db, 'admin');
     assert.equal(after.intact, false);
     assert.equal(after.firstBrokenSeq, before.entries);

@@ -60,7 +60,7 @@ export async function startTestApp(
   await ensureFirstAdmin(database.db, config);
   const clock = options.clock ?? systemClock;
   currentClock = clock;
-  const app = await buildApp({ config, db: database.db, logger: false, clock });
+  const app = await buildApp({ config, db: database.db, ownerDb: database.ownerDb, logger: false, clock });
   onFileEnd(() => app.close());
   const call = (token: string | null, options: InjectOptions) => {
     const given = (options.headers ?? {}) as Record<string, string | undefined>;
