@@ -121,12 +121,33 @@ describe('access log group commit', () => {
 });
 
 describe('tamper evidence', () => {
-  it('the application role cannot UPDATE, DELETE or TRUNCATE audit rows', async () => {
+  it('the application role cannot UPDATE, DELETE or TRUNCATE audit rows, switch their triggers off or drop them', async () => {
     await buildDepartment(t);
-    const db = t.database.db;
-    await assert.rejects(sql`update audit_admin set action = 'x' where seq = 1`.execute(db), /append-only/);
-    await assert.rejects(sql`delete from audit_admin where seq = 1`.execute(db), /append-only/);
-    await assert.rejects(sql`truncate audit_access`.execute(db), /append-only/);
+    const db = t.database.db; // what the app runs on
+    const refused = /permission denied|must be owner/;
+    await assert.rejects(sql`update audit_admin set action = 'x' where seq = 1`.execute(db), refused);
+    await assert.rejects(sql`delete from audit_admin where seq = 1`.execute(db), refused);
+    await assert.rejects(sql`delete from audit_access`.execute(db), refused);
+    await assert.rejects(sql`truncate audit_access`.execute(db), refused);
+    await assert.rejects(sql`truncate case_timeline`.execute(db), refused);
+    await assert.rejects(sql`alter table audit_admin disable trigger audit_admin_append_only`.execute(db), refused);
+    await assert.rejects(sql`alter table audit_access disable trigger all`.execute(db), refused);
+    await assert.rejects(sql`drop table audit_access`.execute(db), refused);
+    await assert.rejects(sql`drop trigger audit_admin_append_only on audit_admin`.execute(db), refused);
+    await assert.rejects(sql`set session_replication_role = replica`.execute(db), refused);
+    await assert.rejects(sql`create trigger sneak before insert on audit_access for each row execute function brx_audit_refuse()`.execute(db), refused);
+    // a grant to itself does nothing (it holds no grant option)
+    await sql`grant update, delete, truncate on audit_admin, audit_access to current_user`.execute(db).catch(() => {});
+    const { rows } = await sql<{ rolsuper: boolean; rolcreaterole: boolean; rolbypassrls: boolean; can: boolean }>`
+      select r.rolsuper, r.rolcreaterole, r.rolbypassrls,
+             has_table_privilege('audit_admin', 'UPDATE') or has_table_privilege('audit_access', 'DELETE')
+             or has_table_privilege('audit_access', 'TRUNCATE') as can
+        from pg_roles r where r.rolname = current_user`.execute(db);
+    assert.deepEqual(rows[0], { rolsuper: false, rolcreaterole: false, rolbypassrls: false, can: false });
+    // it still appends and reads, as the app must
+    assert.equal((await t.call(t.adminToken, { method: 'GET', url: '/v1/audit/verify' })).json().intact, true);
+    // and the owner, short of switching triggers off as a superuser, is refused by the guard
+    await assert.rejects(sql`update audit_admin set action = 'x' where seq = 1`.execute(t.database.ownerDb), /append-only/);
   });
 
   it('verify reports intact with the entry count, over HTTP and from the command line', async () => {
