@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from './config.ts';
 import { canCreateRoles, ensureApplicationRole, grantApplicationPrivileges, inspectApplicationRole } from './db/app-role.ts';
@@ -122,17 +121,17 @@ export async function openRuntime(
     if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
     const databaseUrl = await applicationUrl(config, ownerDb, ownerUrl);
     db = createDb({ url: databaseUrl, poolSize: config.dbPoolSize, statementTimeoutMs: config.dbStatementTimeoutMs, onConnectionError });
-    const { rows } = await sql<{ role: string }>`select current_user::text as role`.execute(db).catch((error: unknown) => {
+    // asked before any grant: granting (and revoking) to the owner itself would take the owner's own rights away
+    const fitness = await inspectApplicationRole(db).catch((error: unknown) => {
       throw new Error(`the application role cannot connect: ${(error as Error).message}`, { cause: error });
     });
-    await grantApplicationPrivileges(ownerDb, rows[0]!.role);
-    const fitness = await inspectApplicationRole(db);
     if (fitness.problems.length) {
       throw new UnfitRoleError(
         `brx will not serve as database role "${fitness.role}": ${fitness.problems.join('; ')}. ` +
           'Such a role could rewrite the audit trail unseen. Give brx a login of its own (BRX_DATABASE_APP_URL, or leave it unset and let a DATABASE_URL user with CREATEROLE make one)',
       );
     }
+    await grantApplicationPrivileges(ownerDb, fitness.role);
     let closed = false;
     const appDb = db;
     return {

@@ -67,7 +67,8 @@ export async function grantApplicationPrivileges(owner: Db, role: string): Promi
   checkRoleName(role);
   const r = ident(role);
   await owner.transaction().execute(async (trx) => {
-    const { rows: db } = await sql<{ name: string }>`select current_database() as name`.execute(trx);
+    const { rows: db } = await sql<{ name: string; me: string }>`select current_database() as name, current_user::text as me`.execute(trx);
+    if (db[0]!.me === role) throw new Error(`the application role ${role} is the owner itself: give the application a login of its own`);
     await sql`grant connect on database ${ident(db[0]!.name)} to ${r}`.execute(trx);
     await sql`grant usage on schema public to ${r}`.execute(trx);
     await sql`grant select, insert, update, delete on all tables in schema public to ${r}`.execute(trx);
