@@ -32,19 +32,17 @@ export async function canCreateRoles(owner: Db): Promise<boolean> {
 export async function ensureApplicationRole(owner: Db, role: string, password: string): Promise<void> {
   checkRoleName(role);
   const attributes = sql`login nosuperuser nocreatedb nocreaterole noreplication nobypassrls password ${sql.lit(password)}`;
-  const exists = async () =>
-    (await sql<{ n: number }>`select count(*)::int as n from pg_roles where rolname = ${role}`.execute(owner)).rows[0]!.n > 0;
-  if (!(await exists())) {
-    try {
-      await sql`create role ${ident(role)} ${attributes}`.execute(owner);
-      return;
-    } catch (error) {
-      // another process (a second exchange, a parallel test file) created it meanwhile
-      if (!(await exists())) throw error;
-    }
-  }
-  await sql`alter role ${ident(role)} ${attributes}`.execute(owner);
+  // two processes starting together would otherwise both create, or both alter ("tuple concurrently updated")
+  await owner.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${roleLock})`.execute(trx);
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_roles where rolname = ${role}`.execute(trx);
+    await (rows[0]!.n > 0 ? sql`alter role ${ident(role)} ${attributes}` : sql`create role ${ident(role)} ${attributes}`).execute(trx);
+  });
 }
+
+/** Advisory lock keys of the role and grant steps: apart from the sweeps' (0x62727801, 0x62727802, …). */
+const roleLock = 0x6272_78a1;
+const grantLock = 0x6272_78a2;
 
 /**
  * The tables whose rows are never changed: those guarded by the append-only trigger function
@@ -67,6 +65,7 @@ export async function grantApplicationPrivileges(owner: Db, role: string): Promi
   checkRoleName(role);
   const r = ident(role);
   await owner.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${grantLock})`.execute(trx);
     const { rows: db } = await sql<{ name: string; me: string }>`select current_database() as name, current_user::text as me`.execute(trx);
     if (db[0]!.me === role) throw new Error(`the application role ${role} is the owner itself: give the application a login of its own`);
     await sql`grant connect on database ${ident(db[0]!.name)} to ${r}`.execute(trx);
