@@ -56,11 +56,6 @@ export class VerifyJobs {
     return this.#jobs.get(id);
   }
 
-  /** Waits for the running job, if any (shutdown). */
-  async idle(): Promise<void> {
-    while (this.#running) await new Promise((r) => setTimeout(r, 50));
-  }
-
   async #run(job: Job): Promise<void> {
     const progress = (stage: string) => (checked: number, total: number) => {
       const p = job.progress.find((x) => x.stage === stage)!;
