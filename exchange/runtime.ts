@@ -102,7 +102,7 @@ async function applicationUrl(config: Config, owner: Db, ownerUrl: string): Prom
 export async function openRuntime(
   config: Config,
   log: (msg: string) => void,
-  options: { migrate?: boolean; onFatal?: (error: Error) => void } = {},
+  options: { onFatal?: (error: Error) => void } = {},
 ): Promise<Runtime> {
   const embedded = config.databaseUrl
     ? null
@@ -117,7 +117,7 @@ export async function openRuntime(
   const ownerDb = createDb({ url: ownerUrl, poolSize: 2, applicationName: 'brx-owner', onConnectionError });
   let db: Db | undefined;
   try {
-    const applied = options.migrate !== false ? await migrateToLatest(ownerDb) : [];
+    const applied = await migrateToLatest(ownerDb);
     if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
     const databaseUrl = await applicationUrl(config, ownerDb, ownerUrl);
     db = createDb({ url: databaseUrl, poolSize: config.dbPoolSize, statementTimeoutMs: config.dbStatementTimeoutMs, onConnectionError });
