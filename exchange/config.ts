@@ -40,6 +40,12 @@ export interface Config {
   /** earlier keys, still read (not written) while `brx keys rotate` moves secrets off them */
   readonly secretKeysPrevious: readonly string[];
   readonly secretKeyFile: string;
+  /** the application's own login (not the owner of the tables); when unset brx creates one */
+  readonly databaseAppUrl: string | undefined;
+  readonly databaseAppRole: string;
+  readonly auditKeyFile: string;
+  readonly auditCheckpointFile: string;
+  readonly auditCheckpointIntervalSeconds: number;
 }
 
 /** Documented in README.md § Configuration; keep the two in step. */
@@ -70,6 +76,10 @@ export const configDefaults = {
   BRX_OUTBOUND_TIMEOUT_MS: 10_000,
   /** relative to BRX_HOME */
   BRX_SECRET_KEY_FILE: 'secret-keys.json',
+  BRX_DATABASE_APP_ROLE: 'brx_app',
+  BRX_AUDIT_KEY_FILE: '<BRX_HOME>/audit-signing-key.pem',
+  BRX_AUDIT_CHECKPOINT_FILE: '<BRX_HOME>/audit-checkpoints.ndjson',
+  BRX_AUDIT_CHECKPOINT_INTERVAL_SECONDS: 300,
 } as const;
 
 export class ConfigError extends Error {}
@@ -118,11 +128,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
+  const databaseAppUrl = env.BRX_DATABASE_APP_URL || undefined;
+  if (databaseAppUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseAppUrl)) {
+    throw new ConfigError('BRX_DATABASE_APP_URL must be a postgres:// or postgresql:// URL');
+  }
+  if (databaseAppUrl !== undefined && databaseUrl === undefined) {
+    throw new ConfigError('BRX_DATABASE_APP_URL needs DATABASE_URL (the owner, who runs the migrations); the embedded database makes its own application role');
+  }
+  const databaseAppRole = env.BRX_DATABASE_APP_ROLE || configDefaults.BRX_DATABASE_APP_ROLE;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseAppRole)) {
+    throw new ConfigError(`BRX_DATABASE_APP_ROLE must be a lower-case SQL identifier (a-z, 0-9, _), got "${databaseAppRole}"`);
+  }
+  const home = path.resolve(env.BRX_HOME || configDefaults.BRX_HOME);
   if ((env.BRX_ADMIN_PASSWORD ?? '') !== '' && env.BRX_ADMIN_PASSWORD!.length < 12) {
     throw new ConfigError('BRX_ADMIN_PASSWORD must be at least 12 characters long');
   }
   return Object.freeze({
-    home: path.resolve(env.BRX_HOME || configDefaults.BRX_HOME),
+    home,
     databaseUrl,
     host: env.BRX_HOST || configDefaults.BRX_HOST,
     port: integer(env, 'BRX_PORT', 0, 65535),
@@ -152,5 +174,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: env.BRX_SECRET_KEY ? key(env.BRX_SECRET_KEY, 'BRX_SECRET_KEY') : undefined,
     secretKeysPrevious: list(env.BRX_SECRET_KEY_PREVIOUS).map((k) => key(k, 'BRX_SECRET_KEY_PREVIOUS')),
     secretKeyFile: path.resolve(env.BRX_HOME || configDefaults.BRX_HOME, env.BRX_SECRET_KEY_FILE || configDefaults.BRX_SECRET_KEY_FILE),
+    databaseAppUrl,
+    databaseAppRole,
+    auditKeyFile: path.resolve(home, env.BRX_AUDIT_KEY_FILE || 'audit-signing-key.pem'),
+    auditCheckpointFile: path.resolve(home, env.BRX_AUDIT_CHECKPOINT_FILE || 'audit-checkpoints.ndjson'),
+    auditCheckpointIntervalSeconds: integer(env, 'BRX_AUDIT_CHECKPOINT_INTERVAL_SECONDS', 0, 86_400),
   });
 }

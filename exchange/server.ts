@@ -19,6 +19,9 @@ import { deliverNotifications } from './notifications/outbox.ts';
 import { notificationRoutes } from './notifications/routes.ts';
 import { subscriptionRoutes } from './subscriptions/routes.ts';
 import { deliverWebhooks } from './subscriptions/webhooks.ts';
+import { loadOrCreateAuditKey } from './audit/audit-key.ts';
+import { AuditCheckpointer } from './audit/checkpointer.ts';
+import { VerifyJobs } from './audit/verify-jobs.ts';
 import { AuditWriter } from './audit/writer.ts';
 import guard from './auth/guard.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -44,7 +47,10 @@ import { openSecrets } from './secrets/stored.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     readonly db: Db;
+    /** the tables' owner: only for what needs ownership at run time (search indexes) */
+    readonly ownerDb: Db;
     readonly audit: AuditWriter;
+    readonly checkpoints: AuditCheckpointer;
     readonly config: Config;
     readonly clock: Clock;
     readonly events: EventLog;
@@ -58,6 +64,11 @@ declare module 'fastify' {
 export interface AppOptions {
   readonly config: Config;
   readonly db: Db;
+  /**
+   * The tables' owner, for building search indexes (CREATE INDEX needs ownership); `db` is the
+   * application's own role, which owns nothing. Defaults to `db`.
+   */
+  readonly ownerDb?: Db;
   /** pino options, or false for none (tests) */
   readonly logger?: boolean | Record<string, unknown>;
   /** the time as brx sees it: deadlines, escalations, grant validity (tests set it) */
@@ -90,10 +101,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('secrets', secrets);
   app.decorate('outbound', outboundRules(config));
   const audit = new AuditWriter(db, { maxBatch: config.auditFlushMaxEntries });
+  const clock = options.clock ?? systemClock;
+  const checkpoints = new AuditCheckpointer(db, {
+    file: config.auditCheckpointFile,
+    key: await loadOrCreateAuditKey(config.auditKeyFile),
+    clock,
+    warn: (msg) => app.log.warn(msg),
+  });
+  const verifyJobs = new VerifyJobs(db, checkpoints, () => clock.now());
   app.decorate('db', db);
+  app.decorate('ownerDb', options.ownerDb ?? db);
   app.decorate('audit', audit);
+  app.decorate('checkpoints', checkpoints);
   app.decorate('config', config);
-  app.decorate('clock', options.clock ?? systemClock);
+  app.decorate('clock', clock);
   const events = new PgEventLog(db);
   app.decorate('events', events);
   // While closing, answers in flight ask their clients to hang up: otherwise a kept-alive
@@ -110,6 +131,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     await audit.close();
+    // after the last entries are in: the shutdown checkpoint covers them
+    await checkpoints.close();
   });
   // A POST without a body means an empty object, so `curl -X POST …/publish` works as expected.
   app.addHook('preValidation', async (request) => {
@@ -129,7 +152,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(machineRoutes, { db });
   await app.register(nodeHealthRoutes, { db });
   await app.register(userRoutes, { db });
-  await app.register(auditRoutes, { db });
+  await app.register(auditRoutes, { db, checkpointer: checkpoints, jobs: verifyJobs });
   await app.register(catalogRoutes, { db });
   await app.register(ingestRoutes, { db, config });
   await app.register(registryRoutes, { db });
@@ -142,6 +165,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(subscriptionRoutes, { db });
   await app.register(subjectRoutes, { db });
   startBackgroundJobs(app);
+  checkpoints.start(config.auditCheckpointIntervalSeconds);
   return app;
 }
 
@@ -178,7 +202,7 @@ function startBackgroundJobs(app: FastifyInstance): void {
     setInterval(run('case scheduler', () => runCaseScheduler(app.db, app.clock.now(), app.config)), seconds * 1000),
     setInterval(run('node heartbeats', () => oneAtATime(app.db, nodeSweepLock, (trx) => flagOfflineNodes(trx, app.clock.now()))), seconds * 1000),
     // search indexes are built here, never in the publishing request; the first turn comes at start
-    setInterval(run('search indexes', () => buildSearchIndexes(app.db, (m) => app.log.info(m))), Math.min(seconds, 5) * 1000),
+    setInterval(run('search indexes', () => buildSearchIndexes(app.ownerDb, (m) => app.log.info(m))), Math.min(seconds, 5) * 1000),
     setInterval(run('notification outbox', () => deliverNotifications(app)), Math.min(seconds, 5) * 1000),
     // a round delivers one batch per due subscription; the next second takes the next batches
     setInterval(
@@ -189,7 +213,7 @@ function startBackgroundJobs(app: FastifyInstance): void {
     ),
   ];
   for (const t of timers) t.unref();
-  run('search indexes', () => buildSearchIndexes(app.db, (m) => app.log.info(m)))();
+  run('search indexes', () => buildSearchIndexes(app.ownerDb, (m) => app.log.info(m)))();
   app.addHook('onClose', async () => {
     for (const t of timers) clearInterval(t);
     await Promise.all(running);

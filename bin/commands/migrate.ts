@@ -7,13 +7,13 @@ export const migrateCommand: Command = {
   help: `Usage: brx migrate
 
 Applies every migration in migrations/ that the database has not seen, in order, each in its
-own transaction. Uses DATABASE_URL, or the embedded PostgreSQL under BRX_HOME when it is unset.`,
+own transaction, as the owner (DATABASE_URL's user, or the embedded superuser), then grants the
+application role what the tables need. Uses DATABASE_URL, or the embedded PostgreSQL under
+BRX_HOME when it is unset.`,
   async run() {
-    const runtime = await openRuntime(loadConfig(), (m) => console.log(m), { migrate: false });
+    const runtime = await openRuntime(loadConfig(), (m) => console.log(m));
     try {
-      const { migrateToLatest } = await import('../../exchange/db/migrate.ts');
-      const applied = await migrateToLatest(runtime.db);
-      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
+      console.log(runtime.applied.length ? `applied: ${runtime.applied.join(', ')}` : 'the database is up to date');
       return 0;
     } finally {
       await runtime.close();

@@ -20,8 +20,13 @@ first platform admin on an empty database, and listens on BRX_HOST:BRX_PORT
   --host HOST    listen address (overrides BRX_HOST)
   --port PORT    listen port (overrides BRX_PORT)
 
+The application connects as a database role of its own (BRX_DATABASE_APP_URL, or one brx
+makes: BRX_DATABASE_APP_ROLE, default brx_app), never as a superuser or the tables' owner.
+Signed audit checkpoints go to BRX_AUDIT_CHECKPOINT_FILE every
+BRX_AUDIT_CHECKPOINT_INTERVAL_SECONDS (default 300) and at shutdown.
+
 SIGTERM or SIGINT shut down in order: stop taking requests, finish those in flight, flush the
-audit log, close the database.`,
+audit log, write the last audit checkpoint, close the database.`,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -47,7 +52,7 @@ audit log, close the database.`,
     const admin = await ensureFirstAdmin(runtime.db, config);
     const demo = values.demo ? await seedDemo(runtime.db, config.home) : null;
     try {
-      app = await buildApp({ config, db: runtime.db });
+      app = await buildApp({ config, db: runtime.db, ownerDb: runtime.ownerDb });
     } catch (error) {
       // e.g. the wrong secret key file: say so and stop the embedded database, not hang
       await runtime.close();
@@ -62,7 +67,7 @@ audit log, close the database.`,
         process.exit(1);
       }
       stopping = true;
-      say(`${signal}: finishing requests in flight, flushing the audit log`);
+      say(`${signal}: finishing requests in flight, flushing the audit log, writing an audit checkpoint`);
       try {
         await app!.close();
         await runtime.close();
@@ -79,7 +84,8 @@ audit log, close the database.`,
     const lines = [
       '',
       `brx is running at ${address}`,
-      `  database    ${runtime.embedded ? `embedded PostgreSQL (data in ${config.home}/postgres)` : 'DATABASE_URL'}`,
+      `  database    ${runtime.embedded ? `embedded PostgreSQL (data in ${config.home}/postgres)` : 'DATABASE_URL'}, as role ${new URL(runtime.databaseUrl).username}`,
+      `  audit       checkpoints in ${config.auditCheckpointFile}`,
       `  API docs    ${address}/docs   (OpenAPI: ${address}/openapi.json)`,
       `  health      ${address}/readyz   metrics: ${address}/metrics`,
     ];

@@ -142,6 +142,10 @@ export interface AuditAccessEntry {
   requestId?: string | null;
   prevHash: string;
   hash: string;
+  /**
+   * which field list the hash covers: 1 for entries written before hash versions, then 2 (README § Audit)
+   */
+  hashVersion?: number;
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -171,6 +175,10 @@ export interface AuditAdminEntry {
   requestId?: string | null;
   prevHash: string;
   hash: string;
+  /**
+   * which field list the hash covers: 1 for entries written before hash versions, then 2 (README § Audit)
+   */
+  hashVersion?: number;
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema
@@ -210,25 +218,91 @@ export interface AuditQuery {
   limit?: number;
 }
 /**
+ * A full verification running in the background: poll GET /v1/audit/verify/jobs/{id} until state is done or failed
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "AuditVerifyJob".
+ */
+export interface AuditVerifyJob {
+  id: string;
+  state: 'running' | 'done' | 'failed';
+  startedAt: string;
+  finishedAt: string | null;
+  progress: {
+    stage: 'admin' | 'access' | 'checkpoints';
+    checked: number;
+    /**
+     * null until the stage has begun
+     */
+    total: number | null;
+  }[];
+  report: AuditVerifyReport | null;
+  /**
+   * why the job could not finish (the database went away)
+   */
+  error: string | null;
+}
+/**
  * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "AuditVerifyReport".
  */
 export interface AuditVerifyReport {
   intact: boolean;
+  /**
+   * since-checkpoint: each chain from its last signed checkpoint on (GET /v1/audit/verify); full: every entry and every checkpoint (a verification job, or brx audit verify)
+   */
+  scope: 'since-checkpoint' | 'full';
   logs: {
     log: 'admin' | 'access';
     intact: boolean;
     /**
-     * entries verified before the first break (all of them when intact)
+     * entries known to hold: all of them when intact, those before the first break otherwise
      */
     entries: number;
     /**
-     * hash of the last verified entry; record it outside brx to anchor the chain
+     * hash of the last entry known to hold
      */
     headHash: string;
+    /**
+     * the walk started after this entry: 0 from the first, else the last checkpoint's
+     */
+    fromSeq: number;
+    /**
+     * the time of the checkpoint the walk started from
+     */
+    checkpointAt?: string;
+    /**
+     * entries hashed in this verification
+     */
+    checked: number;
     firstBrokenSeq?: number;
     reason?: string;
   }[];
+  /**
+   * full scope: every checkpoint of the checkpoint file, checked against the audit key and the database
+   */
+  checkpoints?: {
+    intact: boolean;
+    checked: number;
+    /**
+     * checkpoints whose signature holds and whose entry still has the signed hash
+     */
+    holding: number;
+    problemCount: number;
+    /**
+     * the first problems, in file order
+     */
+    problems: {
+      /**
+       * line of the checkpoint file, from 1
+       */
+      line: number;
+      log?: 'admin' | 'access';
+      seq?: number;
+      at?: string;
+      reason: string;
+    }[];
+  };
 }
 /**
  * This interface was referenced by `BrxApi`'s JSON-Schema

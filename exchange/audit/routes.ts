@@ -1,17 +1,23 @@
 import type { FastifyInstance } from 'fastify';
+import { readFile } from 'node:fs/promises';
 import type {
   AuditAccessEntry,
   AuditAdminEntry,
   AuditQuery,
+  AuditVerifyJob,
   AuditVerifyReport,
+  IdParams,
 } from '../../contracts/generated/api.ts';
 import { rule } from '../auth/guard.ts';
 import { canReadAudit } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import type { AuditLog } from '../db/schema.ts';
+import { notFound } from '../errors.ts';
 import { describe, problemResponses, ref } from '../http/route-helpers.ts';
+import type { AuditCheckpointer } from './checkpointer.ts';
 import { searchAudit } from './store.ts';
 import { verifyChain } from './verify.ts';
+import type { VerifyJobs } from './verify-jobs.ts';
 
 const auditors = rule('auditors and platform admins', canReadAudit);
 
@@ -23,7 +29,10 @@ function present(row: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-export async function auditRoutes(app: FastifyInstance, { db }: { db: Db }) {
+export async function auditRoutes(
+  app: FastifyInstance,
+  { db, checkpointer, jobs }: { db: Db; checkpointer: AuditCheckpointer; jobs: VerifyJobs },
+) {
   for (const log of ['admin', 'access'] as AuditLog[]) {
     app.get<{ Querystring: AuditQuery }>(`/v1/audit/${log}`, {
       config: { access: auditors },
@@ -54,12 +63,70 @@ export async function auditRoutes(app: FastifyInstance, { db }: { db: Db }) {
   app.get<{ Reply: AuditVerifyReport }>('/v1/audit/verify', {
     config: { access: auditors },
     schema: {
-      ...describe('audit', 'Verify both hash chains; names the first broken entry'),
+      ...describe(
+        'audit',
+        'Verify both hash chains from their last signed checkpoint on (quick on any size of log); names the first broken entry. A full verification is a job (POST /v1/audit/verify/jobs)',
+      ),
       response: { 200: ref('AuditVerifyReport'), ...problemResponses },
     },
     handler: async () => {
-      const logs = [await verifyChain(db, 'admin'), await verifyChain(db, 'access')];
-      return { intact: logs.every((l) => l.intact), logs };
+      const from = await checkpointer.latest();
+      const logs = [];
+      for (const log of ['admin', 'access'] as AuditLog[]) logs.push(await verifyChain(db, log, { from: from.get(log) }));
+      return { intact: logs.every((l) => l.intact), scope: 'since-checkpoint' as const, logs };
     },
+  });
+
+  app.post<{ Reply: AuditVerifyJob }>('/v1/audit/verify/jobs', {
+    config: { access: auditors },
+    schema: {
+      ...describe('audit', 'Start a full verification (every entry, every checkpoint) in the background; one runs at a time, asking again answers the running one'),
+      response: { 202: ref('AuditVerifyJob'), ...problemResponses },
+    },
+    handler: async (_request, reply) => reply.status(202).send(jobs.start()),
+  });
+
+  app.get<{ Params: IdParams; Reply: AuditVerifyJob }>('/v1/audit/verify/jobs/:id', {
+    config: { access: auditors },
+    schema: {
+      ...describe('audit', 'Progress and result of a full verification'),
+      params: ref('IdParams'),
+      response: { 200: ref('AuditVerifyJob'), ...problemResponses },
+    },
+    handler: async (request) => {
+      const job = jobs.get(request.params.id);
+      if (!job) throw notFound(`No verification job ${request.params.id} (jobs live in the process that ran them, until it restarts)`);
+      return job;
+    },
+  });
+
+  app.get('/v1/audit/checkpoints', {
+    config: { access: auditors },
+    schema: {
+      ...describe('audit', 'The signed checkpoint file (NDJSON, one checkpoint a line), for `brx audit verify --checkpoints FILE` or an auditor’s own check'),
+      response: {
+        200: { description: 'one signed checkpoint per line', content: { 'application/x-ndjson': { schema: { type: 'string' } } } },
+        ...problemResponses,
+      },
+    },
+    handler: async (_request, reply) => {
+      const text = await readFile(checkpointer.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return ''; // none written yet
+        throw error;
+      });
+      return reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="audit-checkpoints.ndjson"').send(text);
+    },
+  });
+
+  app.get('/v1/audit/public-key', {
+    config: { access: auditors },
+    schema: {
+      ...describe('audit', 'The platform audit public key (Ed25519, PEM) that signs the checkpoints'),
+      response: {
+        200: { description: 'SPKI public key, PEM', content: { 'application/x-pem-file': { schema: { type: 'string' } } } },
+        ...problemResponses,
+      },
+    },
+    handler: async (_request, reply) => reply.type('application/x-pem-file').send(checkpointer.publicKeyPem),
   });
 }

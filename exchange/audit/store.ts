@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { type Db, prepared, type Tx } from '../db/database.ts';
 import type { AuditLog } from '../db/schema.ts';
 import { departmentsOf } from '../auth/principal.ts';
-import { entryHash } from './chain.ts';
+import { currentHashVersion, entryHash } from './chain.ts';
 import { type AccessEntry, type AdminEntry, actorColumns } from './entries.ts';
 
 type Row = Record<string, unknown> & { seq: number; prev_hash: string; hash: string };
@@ -58,7 +58,7 @@ export function accessRow(entry: AccessEntry, at = now()): Record<string, unknow
  */
 export async function recordAdminAction(trx: Tx, entry: AdminEntry): Promise<void> {
   const head = await trx.selectFrom('audit_heads').select(['seq', 'hash']).where('log', '=', 'admin').forUpdate().executeTakeFirstOrThrow();
-  const { chained, head: next } = chain([adminRow(entry)], head);
+  const { chained, head: next } = chain('admin', [adminRow(entry)], head);
   await trx
     .insertInto('audit_admin')
     // biome-ignore lint/suspicious/noExplicitAny: the row was built by adminRow for this table
@@ -67,14 +67,14 @@ export async function recordAdminAction(trx: Tx, entry: AdminEntry): Promise<voi
   await trx.updateTable('audit_heads').set(next).where('log', '=', 'admin').execute();
 }
 
-/** Hashes rows onto a chain whose last entry is `head`; returns them and the new head. */
-export function chain(rows: Record<string, unknown>[], head: { seq: number; hash: string }) {
+/** Hashes rows onto a chain whose last entry is `head`, under the current hash version; returns them and the new head. */
+export function chain(log: AuditLog, rows: Record<string, unknown>[], head: { seq: number; hash: string }) {
   let { seq, hash } = head;
   const chained: Row[] = [];
   for (const row of rows) {
     seq += 1;
-    const full = { ...row, seq, prev_hash: hash } as Row;
-    full.hash = entryHash(full);
+    const full: Row = { ...row, seq, prev_hash: hash, hash_version: currentHashVersion, hash: '' };
+    full.hash = entryHash(log, full);
     hash = full.hash;
     chained.push(full);
   }
@@ -103,7 +103,7 @@ export async function appendAccessGroup(
   rows: Record<string, unknown>[],
   expected: { seq: number; hash: string },
 ): Promise<{ seq: number; hash: string } | null> {
-  const { chained, head } = chain(rows, expected);
+  const { chained, head } = chain('access', rows, expected);
   const written = await prepared(db, 'brx_append_access', appendAccessSql, [
     head.seq,
     head.hash,
@@ -139,15 +139,19 @@ export async function searchAudit(db: Db, log: AuditLog, q: AuditSearch): Promis
   return (await query.orderBy('seq', 'desc').limit(q.limit).execute()) as Row[];
 }
 
-/** Reads a chain in sequence order, a page at a time, so verification runs in constant memory. */
-export async function* readChain(db: Db, log: AuditLog, pageSize = 5000): AsyncGenerator<Row> {
+/**
+ * Reads the entries after `after` up to `upTo` in sequence order, a page at a time, so
+ * verification runs in constant memory.
+ */
+export async function* readChain(db: Db, log: AuditLog, range: { after: number; upTo: number }, pageSize = 5000): AsyncGenerator<Row> {
   const table = log === 'admin' ? 'audit_admin' : 'audit_access';
-  let after = 0;
+  let after = range.after;
   for (;;) {
     const page = (await db
       .selectFrom(table)
       .selectAll()
       .where('seq', '>', after)
+      .where('seq', '<=', range.upTo)
       .orderBy('seq')
       .limit(pageSize)
       .execute()) as Row[];
@@ -155,6 +159,14 @@ export async function* readChain(db: Db, log: AuditLog, pageSize = 5000): AsyncG
     if (page.length < pageSize) return;
     after = page[page.length - 1]!.seq;
   }
+}
+
+/** The stored hash of each of these entries (absent: no such entry). */
+export async function hashesAt(db: Db, log: AuditLog, seqs: readonly number[]): Promise<Map<number, string>> {
+  if (seqs.length === 0) return new Map();
+  const table = log === 'admin' ? 'audit_admin' : 'audit_access';
+  const rows = await db.selectFrom(table).select(['seq', 'hash']).where('seq', '=', sql<number>`any(${[...seqs]}::bigint[])`).execute();
+  return new Map(rows.map((r) => [r.seq, r.hash]));
 }
 
 /** Whether any of these entries (sequence number and hash) is in the access log. */

@@ -99,7 +99,7 @@ export class AuditWriter {
         this.#head = null;
       } catch (error) {
         if (!isDatabaseUnavailable(error) || ++broken > 4) throw error;
-        if (expected) unsure.push(chain(rows, expected).head);
+        if (expected) unsure.push(chain('access', rows, expected).head);
         this.#head = null;
         await new Promise((r) => setTimeout(r, 200 * 2 ** (broken - 1)));
       }

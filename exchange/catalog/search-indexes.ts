@@ -65,7 +65,8 @@ export interface BuildReport {
 
 /**
  * Builds every missing search index of the published datasets' current contracts and rebuilds
- * INVALID ones. Returns at once when another process is building.
+ * INVALID ones. Returns at once when another process is building. `db` must connect as the owner
+ * of `records` (CREATE INDEX needs it; the application's role owns no table).
  */
 export async function buildSearchIndexes(db: Db, onProgress: (message: string) => void = () => {}): Promise<BuildReport> {
   const datasets = await db

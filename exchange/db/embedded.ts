@@ -9,7 +9,9 @@ import pg from 'pg';
 /**
  * The embedded PostgreSQL that brx starts when no DATABASE_URL is given. Data lives in
  * `<dir>/pgdata` and survives restarts; the superuser password is generated at initialisation
- * and kept in `<dir>/pg-password` (mode 0600), since the server only listens on 127.0.0.1.
+ * and kept in `<dir>/pg-password` (mode 0600), since the server only listens on 127.0.0.1. The
+ * superuser runs the migrations only: the application serves as a role of its own (runtime.ts,
+ * db/app-role.ts), against which the audit tables' guards hold.
  *
  * brx supervises the server it starts: if the postmaster dies, it is started again on the same
  * data directory and port (so the pool's URL stays right) after 0.5 s, then 1, 2, 4 … up to

@@ -10,6 +10,8 @@ import { AuditWriter } from '../../exchange/audit/writer.ts';
 import { buildDepartment, buildSystem, buildUser, startTestApp, type TestApp } from '../support/app.ts';
 
 const run = promisify(execFile);
+/** The CLI as an operator runs it: migrations as the owner, the work as the application role. */
+const cliEnv = () => ({ ...process.env, BRX_HOME: t.config.home, DATABASE_URL: t.database.ownerUrl, BRX_DATABASE_APP_URL: t.database.url });
 let t: TestApp;
 before(async () => {
   t = await startTestApp();
@@ -24,7 +26,7 @@ const system = (id = '00000000-0000-4000-8000-000000000001'): Principal => ({
 });
 
 /** Runs SQL as a superuser who has switched the append-only triggers off: an attacker with the keys. */
-async function tamper(statement: string, url = t.database.url) {
+async function tamper(statement: string, url = t.database.ownerUrl) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -119,12 +121,33 @@ describe('access log group commit', () => {
 });
 
 describe('tamper evidence', () => {
-  it('the application role cannot UPDATE, DELETE or TRUNCATE audit rows', async () => {
+  it('the application role cannot UPDATE, DELETE or TRUNCATE audit rows, switch their triggers off or drop them', async () => {
     await buildDepartment(t);
-    const db = t.database.db;
-    await assert.rejects(sql`update audit_admin set action = 'x' where seq = 1`.execute(db), /append-only/);
-    await assert.rejects(sql`delete from audit_admin where seq = 1`.execute(db), /append-only/);
-    await assert.rejects(sql`truncate audit_access`.execute(db), /append-only/);
+    const db = t.database.db; // what the app runs on
+    const refused = /permission denied|must be owner/;
+    await assert.rejects(sql`update audit_admin set action = 'x' where seq = 1`.execute(db), refused);
+    await assert.rejects(sql`delete from audit_admin where seq = 1`.execute(db), refused);
+    await assert.rejects(sql`delete from audit_access`.execute(db), refused);
+    await assert.rejects(sql`truncate audit_access`.execute(db), refused);
+    await assert.rejects(sql`truncate case_timeline`.execute(db), refused);
+    await assert.rejects(sql`alter table audit_admin disable trigger audit_admin_append_only`.execute(db), refused);
+    await assert.rejects(sql`alter table audit_access disable trigger all`.execute(db), refused);
+    await assert.rejects(sql`drop table audit_access`.execute(db), refused);
+    await assert.rejects(sql`drop trigger audit_admin_append_only on audit_admin`.execute(db), refused);
+    await assert.rejects(sql`set session_replication_role = replica`.execute(db), refused);
+    await assert.rejects(sql`create trigger sneak before insert on audit_access for each row execute function brx_audit_refuse()`.execute(db), refused);
+    // a grant to itself does nothing (it holds no grant option)
+    await sql`grant update, delete, truncate on audit_admin, audit_access to current_user`.execute(db).catch(() => {});
+    const { rows } = await sql<{ rolsuper: boolean; rolcreaterole: boolean; rolbypassrls: boolean; can: boolean }>`
+      select r.rolsuper, r.rolcreaterole, r.rolbypassrls,
+             has_table_privilege('audit_admin', 'UPDATE') or has_table_privilege('audit_access', 'DELETE')
+             or has_table_privilege('audit_access', 'TRUNCATE') as can
+        from pg_roles r where r.rolname = current_user`.execute(db);
+    assert.deepEqual(rows[0], { rolsuper: false, rolcreaterole: false, rolbypassrls: false, can: false });
+    // it still appends and reads, as the app must
+    assert.equal((await t.call(t.adminToken, { method: 'GET', url: '/v1/audit/verify' })).json().intact, true);
+    // and the owner, short of switching triggers off as a superuser, is refused by the guard
+    await assert.rejects(sql`update audit_admin set action = 'x' where seq = 1`.execute(t.database.ownerDb), /append-only/);
   });
 
   it('verify reports intact with the entry count, over HTTP and from the command line', async () => {
@@ -139,7 +162,7 @@ describe('tamper evidence', () => {
       .executeTakeFirstOrThrow();
     assert.equal(admin.entries, Number(count));
     const cli = await run(process.execPath, ['bin/brx.js', 'audit', 'verify', '--json'], {
-      env: { ...process.env, DATABASE_URL: t.database.url },
+      env: cliEnv(),
     });
     assert.equal(JSON.parse(cli.stdout).intact, true);
   });
@@ -159,7 +182,7 @@ describe('tamper evidence', () => {
     await tamper(`update audit_admin set detail = '{"name":"forged"}' where seq = 3`); // already broken at 3
     await tamper('delete from audit_access where seq = 2');
     const cli = await run(process.execPath, ['bin/brx.js', 'audit', 'verify', '--log', 'access'], {
-      env: { ...process.env, DATABASE_URL: t.database.url },
+      env: cliEnv(),
     }).catch((e: { code: number; stdout: string }) => e);
     assert.equal((cli as { code?: number }).code, 1);
     assert.match(cli.stdout, /access: BROKEN at entry 2: entry 2 is missing/);
@@ -170,7 +193,7 @@ describe('tamper evidence', () => {
     for (let i = 0; i < 3; i++) await buildDepartment(fresh);
     const before = await verifyChain(fresh.database.db, 'admin');
     assert.equal(before.intact, true);
-    await tamper(`delete from audit_admin where seq = ${before.entries}`, fresh.database.url);
+    await tamper(`delete from audit_admin where seq = ${before.entries}`, fresh.database.ownerUrl);
     const after = await verifyChain(fresh.database.db, 'admin');
     assert.equal(after.intact, false);
     assert.equal(after.firstBrokenSeq, before.entries);

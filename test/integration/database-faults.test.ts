@@ -124,7 +124,8 @@ describe('the database stopped and started again (DATABASE_URL of a server brx d
       await rm(dir, { recursive: true, force: true });
     });
     await migrateToLatest(db);
-    const t = await startTestApp({}, { database: { url: server.url, serverUrl: server.url, name: 'brx', db } });
+    // the app runs as the superuser here: this test is about the outage, not the role
+    const t = await startTestApp({}, { database: { url: server.url, ownerUrl: server.url, serverUrl: server.url, name: 'brx', db, ownerDb: db } });
     const w = await world(t);
     const read = () => t.call(w.consumer.apiKey, { method: 'GET', url: `/v1/datasets/${w.dataset.code}/records/${w.firms[0]!.uscc}` });
     assert.equal((await read()).statusCode, 200);

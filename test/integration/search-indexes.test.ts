@@ -26,7 +26,7 @@ describe('search indexes', () => {
     const dept = await buildDepartment(t);
     const draft = await buildDataset(t, dept.id, {}, { publish: false });
     // a session holding the lock every index build must take on records, for longer than a request may wait
-    const blocker = await t.database.db.connection().execute(async (conn) => {
+    const blocker = await t.database.ownerDb.connection().execute(async (conn) => {
       await sql`begin`.execute(conn);
       await sql`lock table records in share update exclusive mode`.execute(conn);
       try {
@@ -41,7 +41,7 @@ describe('search indexes', () => {
     assert.equal(stateOf(blocker, 'name'), 'pending');
     assert.equal(stateOf(blocker, 'legalRepresentative'), undefined, 'only searchable fields are indexed');
 
-    const report = await buildSearchIndexes(t.database.db);
+    const report = await buildSearchIndexes(t.database.ownerDb);
     assert.ok(report.built >= 2);
     const after = await datasetNow(draft.code);
     assert.equal(stateOf(after, 'uscc'), 'ready');
@@ -51,15 +51,15 @@ describe('search indexes', () => {
   it('rebuilds an index a failed build left INVALID, and shows it invalid until then', async () => {
     const dept = await buildDepartment(t);
     const dataset = await buildDataset(t, dept.id);
-    await buildSearchIndexes(t.database.db);
+    await buildSearchIndexes(t.database.ownerDb);
     assert.equal(stateOf(await datasetNow(dataset.code), 'name'), 'ready');
 
     // what a cancelled CREATE INDEX CONCURRENTLY leaves behind
     const name = searchIndexName(dataset.id, 'name');
-    await sql`update pg_index set indisvalid = false where indexrelid = ${name}::regclass`.execute(t.database.db);
+    await sql`update pg_index set indisvalid = false where indexrelid = ${name}::regclass`.execute(t.database.ownerDb);
     assert.equal(stateOf(await datasetNow(dataset.code), 'name'), 'invalid');
 
-    const report = await buildSearchIndexes(t.database.db);
+    const report = await buildSearchIndexes(t.database.ownerDb);
     assert.equal(report.rebuilt, 1);
     assert.equal(stateOf(await datasetNow(dataset.code), 'name'), 'ready');
     const { rows } = await sql<{ valid: boolean }>`select indisvalid as valid from pg_index where indexrelid = ${name}::regclass`.execute(t.database.db);

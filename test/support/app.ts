@@ -66,7 +66,7 @@ export async function startTestApp(
   await ensureFirstAdmin(database.db, config);
   const clock = options.clock ?? systemClock;
   currentClock = clock;
-  const app = await buildApp({ config, db: database.db, logger: false, clock });
+  const app = await buildApp({ config, db: database.db, ownerDb: database.ownerDb, logger: false, clock });
   onFileEnd(() => app.close());
   const call = async (token: string | null, options: InjectOptions) => {
     const given = (options.headers ?? {}) as Record<string, string | undefined>;

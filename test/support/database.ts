@@ -1,7 +1,7 @@
 import { after } from 'node:test';
 import { sql } from 'kysely';
 import { createDb, type Db } from '../../exchange/db/database.ts';
-import { cloneTemplate, createTemplate, databaseUrl, dropDatabase, startTestServer } from './postgres.ts';
+import { appUrl, cloneTemplate, createTemplate, databaseUrl, dropDatabase, startTestServer } from './postgres.ts';
 
 /**
  * A fresh, migrated database for one test file. Under `npm test` the runner has started the
@@ -9,10 +9,19 @@ import { cloneTemplate, createTemplate, databaseUrl, dropDatabase, startTestServ
  * (`node --import tsx --test file`) provisions both itself and stops them after its last test.
  */
 export interface TestDatabase {
+  /** the application role's URL: what the app under test and the brx CLI's app pool connect as */
   readonly url: string;
+  /** the owner's (the role that migrated it; a superuser on the usual test servers) */
+  readonly ownerUrl: string;
   readonly serverUrl: string;
   readonly name: string;
+  /** as the application role, which owns no table: what the app under test runs on */
   readonly db: Db;
+  /**
+   * As the owner, for fixtures that deliberately do what the app may not (tamper with audit
+   * rows, build indexes, look at roles). Never give it to the app as its `db`.
+   */
+  readonly ownerDb: Db;
 }
 
 interface Provisioned {
@@ -95,11 +104,14 @@ export async function until(condition: () => boolean): Promise<void> {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const p = await provision();
   const name = await cloneTemplate(p.serverUrl, p.template);
-  const url = databaseUrl(p.serverUrl, name);
+  const url = appUrl(p.serverUrl, name);
+  const ownerUrl = databaseUrl(p.serverUrl, name);
   const db = createDb({ url, poolSize: 10 });
+  const ownerDb = createDb({ url: ownerUrl, poolSize: 2 });
   onFileEnd(async () => {
     await db.destroy();
+    await ownerDb.destroy();
     await dropDatabase(p.serverUrl, name);
   });
-  return { url, serverUrl: p.serverUrl, name, db };
+  return { url, ownerUrl, serverUrl: p.serverUrl, name, db, ownerDb };
 }

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { ensureApplicationRole, grantApplicationPrivileges } from '../../exchange/db/app-role.ts';
 import { createDb } from '../../exchange/db/database.ts';
 import { startEmbeddedDatabase } from '../../exchange/db/embedded.ts';
 import { migrateToLatest } from '../../exchange/db/migrate.ts';
@@ -74,13 +75,33 @@ async function admin<T>(serverUrl: string, fn: (c: pg.Client) => Promise<T>): Pr
   }
 }
 
-/** A migrated database that test files clone (CREATE DATABASE … TEMPLATE): fast and isolated. */
+/**
+ * The role the app under test connects as, made and granted by the same code as brx's own
+ * (exchange/db/app-role.ts). Roles belong to the server, not a database: one for every test
+ * database, its password derived from the server URL so every test process knows it without
+ * being told, and a server shared by several runs keeps one password.
+ */
+export const testAppRole = 'brx_test_app';
+
+export function appUrl(serverUrl: string, database: string): string {
+  const url = new URL(databaseUrl(serverUrl, database));
+  url.username = testAppRole;
+  url.password = createHash('sha256').update(`brx test application role of ${serverUrl}`).digest('base64url');
+  return url.toString();
+}
+
+/**
+ * A migrated database that test files clone (CREATE DATABASE … TEMPLATE): fast and isolated.
+ * Migrated by the server URL's role (the owner); the app role's grants are copied with it.
+ */
 export async function createTemplate(serverUrl: string): Promise<string> {
   const name = `brx_template_${randomBytes(4).toString('hex')}`;
   await admin(serverUrl, (c) => c.query(`create database ${name}`));
   const db = createDb({ url: databaseUrl(serverUrl, name), poolSize: 2 });
   try {
     await migrateToLatest(db);
+    await ensureApplicationRole(db, testAppRole, decodeURIComponent(new URL(appUrl(serverUrl, name)).password));
+    await grantApplicationPrivileges(db, testAppRole);
   } finally {
     await db.destroy();
   }

@@ -25,6 +25,8 @@ export interface AuditAdminTable {
   request_id: string | null;
   prev_hash: string;
   hash: string;
+  /** which field list the hash covers (0011; exchange/audit/chain.ts) */
+  hash_version: number;
 }
 
 export interface AuditAccessTable {
@@ -48,4 +50,6 @@ export interface AuditAccessTable {
   request_id: string | null;
   prev_hash: string;
   hash: string;
+  /** which field list the hash covers (0011; exchange/audit/chain.ts) */
+  hash_version: number;
 }
