@@ -2,6 +2,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { onBehalfOfHeader } from '../../contracts/on-behalf-of.ts';
+import { receivingRoutes } from '../auth/guard.ts';
 
 const retryAfter = { type: 'integer', description: 'seconds to wait before trying again' };
 
@@ -58,7 +60,20 @@ function documentProblems({ schema, route }: { schema: FastifySchema; route: Rou
     const { description, headers } = problemStatuses[status] ?? { description: 'A problem' };
     response[status] = { description, ...(headers ? { headers } : {}), content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } };
   }
-  return { ...schema, response };
+  return { ...schema, response, ...documentOnBehalfOf(method, route.url, schema) };
+}
+
+/** A department's node receives for one of its systems on these routes only (auth/guard.ts). */
+function documentOnBehalfOf(method: string, url: string, schema: FastifySchema): Pick<FastifySchema, 'headers'> {
+  if (!receivingRoutes.has(`${method} ${url}`)) return {};
+  const headers = (schema.headers ?? { type: 'object', properties: {} }) as { properties?: Record<string, unknown> };
+  const header = {
+    type: 'string',
+    format: 'uuid',
+    description:
+      "Sent by a front-end node only: the id of an active system of the node's department it receives for. The call is then made, authorized and audited as that system (via the node).",
+  };
+  return { headers: { ...headers, properties: { ...headers.properties, [onBehalfOfHeader]: header } } };
 }
 
 /**

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { onBehalfOfHeader } from '../../contracts/on-behalf-of.ts';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../exchange/config.ts';
 import { buildApp } from '../../exchange/server.ts';
@@ -46,6 +47,16 @@ describe('the OpenAPI document', () => {
     // what only some routes send is declared where it is sent
     assert.ok(doc.paths['/v1/auth/login']!.post!.responses!['429'], 'login throttles');
     assert.ok(doc.paths['/v1/datasets/{code}/records/{key}']!.get!.responses!['429'], 'the read policy limits requests');
+  });
+
+  it('regression: the on-behalf-of header of a receiving node was undeclared; it is declared on the receiving routes only', () => {
+    const parameters = (route: string, method: string) =>
+      ((doc.paths[route] as Record<string, { parameters?: { in: string; name: string }[] }>)[method]!.parameters ?? []).filter((p) => p.in === 'header');
+    for (const [route, method] of [['/v1/subscriptions/{id}/events', 'get'], ['/v1/subscriptions', 'post'], ['/v1/datasets/{code}', 'get']] as const) {
+      assert.ok(parameters(route, method).some((p) => p.name === onBehalfOfHeader), `${method} ${route}`);
+    }
+    assert.ok(!parameters('/v1/datasets/{code}/batches', 'post').some((p) => p.name === onBehalfOfHeader), 'publishing is never on behalf of a system');
+    assert.ok(parameters('/v1/datasets/{code}/records/{key}', 'get').some((p) => p.name === 'x-operator'), 'the operator header stays declared');
   });
 
   it('regression: the export had no 200; it declares NDJSON (one ExportLine a line) and CSV, and real exports match', async () => {
