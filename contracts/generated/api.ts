@@ -192,6 +192,22 @@ export interface AuditAdminPage {
   nextCursor: string | null;
 }
 /**
+ * One line of the audit checkpoint file: at `at`, the chain `log` had `entries` entries and its head entry `seq` had the hash `headHash`. `sig` is the Ed25519 signature (base64) of the platform audit key `keyId` over the canonical JSON of every other member.
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "AuditCheckpoint".
+ */
+export interface AuditCheckpoint {
+  v: 1;
+  log: 'admin' | 'access';
+  seq: number;
+  headHash: string;
+  entries: number;
+  at: string;
+  keyId: string;
+  sig: string;
+}
+/**
  * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "AuditQuery".
  */

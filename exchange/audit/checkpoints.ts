@@ -2,7 +2,7 @@ import { type KeyObject, sign, verify } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalJson } from '../../contracts/canonical.ts';
-import type { AuditLog } from '../db/schema.ts';
+import type { AuditCheckpoint } from '../../contracts/generated/api.ts';
 import type { AuditKey } from './audit-key.ts';
 
 /**
@@ -12,16 +12,7 @@ import type { AuditKey } from './audit-key.ts';
  * edited entry on, as a superuser could) no longer has the signed hash at the signed sequence.
  * The signature (Ed25519, base64) covers the canonical JSON of every other member.
  */
-export interface Checkpoint {
-  readonly v: 1;
-  readonly log: AuditLog;
-  readonly seq: number;
-  readonly headHash: string;
-  readonly entries: number;
-  readonly at: string;
-  readonly keyId: string;
-  readonly sig: string;
-}
+export type Checkpoint = Readonly<AuditCheckpoint>;
 
 export type CheckpointBody = Omit<Checkpoint, 'sig' | 'keyId' | 'v'>;
 

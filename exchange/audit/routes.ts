@@ -105,7 +105,7 @@ export async function auditRoutes(
     schema: {
       ...describe('audit', 'The signed checkpoint file (NDJSON, one checkpoint a line), for `brx audit verify --checkpoints FILE` or an auditor’s own check'),
       response: {
-        200: { description: 'one signed checkpoint per line', content: { 'application/x-ndjson': { schema: { type: 'string' } } } },
+        200: { description: 'one signed checkpoint per line', content: { 'application/x-ndjson': { schema: ref('AuditCheckpoint') } } },
         ...problemResponses,
       },
     },

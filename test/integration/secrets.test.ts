@@ -146,7 +146,7 @@ describe('secrets at rest', () => {
     // and the command line does the same, showing its progress
     const run = (...args: string[]) =>
       promisify(execFile)(process.execPath, ['bin/brx.js', 'keys', ...args], {
-        env: { ...process.env, DATABASE_URL: t.database.url, BRX_HOME: t.config.home, BRX_SECRET_KEY: '' },
+        env: { ...process.env, DATABASE_URL: t.database.ownerUrl, BRX_DATABASE_APP_URL: t.database.url, BRX_HOME: t.config.home, BRX_SECRET_KEY: '' },
       });
     const rotated = await run('rotate');
     assert.match(rotated.stdout, /stored secrets: 2/);
