@@ -45,7 +45,9 @@ export class PgEventLog implements EventLog {
    * Writes events at offsets after `last` (the head must be locked by this transaction) and moves the head.
    * Their commit time is stamped now, under the head lock, not at the transaction's start: so it
    * grows with the offsets of the dataset, and `asOf` never finds an event whose transaction had
-   * begun by then but committed later.
+   * begun by then but committed later. What remains is the moment between this statement and the
+   * commit (the rest of the batch's writes): an `asOf` inside it sees the event a little early,
+   * never one out of offset order.
    */
   static async insertAt(trx: Tx, datasetId: string, last: number, events: readonly NewEvent[]): Promise<void> {
     const rows = events.map((e, i) => ({

@@ -224,11 +224,17 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
   async function openItem(request: FastifyRequest<{ Params: QuarantineParams }>) {
     const d = await dataset(request.params.code);
     const item = await db.selectFrom('quarantine').selectAll().where('id', '=', request.params.id).where('dataset_id', '=', d.id).executeTakeFirst();
-    if (!item) throw notFound(`No quarantined record ${request.params.id} in ${d.code}`);
+    const missing = notFound(`No quarantined record ${request.params.id} in ${d.code}`);
+    if (!item) throw missing;
     const sender = d.registry && item.node_id ? await db.selectFrom('nodes').select('department_id').where('id', '=', item.node_id).executeTakeFirst() : undefined;
     const owner = sender?.department_id ?? d.provider_department_id;
     const p = principalOf(request);
-    if (!hasRole(p, 'dept_admin', owner)) throw forbidden(`Only the dept_admin of the department that sent it corrects this record of ${d.code}`);
+    if (!hasRole(p, 'dept_admin', owner)) {
+      // whoever may not see the dataset's quarantine learns nothing of what it holds: the same 404
+      const seesQuarantine = canReadAudit(p) || departmentsOf(p).includes(d.provider_department_id) || departmentsOf(p).includes(owner);
+      if (!seesQuarantine) throw missing;
+      throw forbidden(`Only the dept_admin of the department that sent it corrects this record of ${d.code}`);
+    }
     if (item.status !== 'open') throw conflict(`The quarantined record is ${item.status} already`);
     return { d, item, owner, userId: (p as Extract<Principal, { kind: 'user' }>).userId };
   }

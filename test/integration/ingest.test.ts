@@ -218,6 +218,11 @@ describe('quarantine', () => {
     const other = (await buildUser(t, [{ role: 'dept_admin', departmentId: (await buildDepartment(t)).id }])).token;
     const denied = await t.call(other, { method: 'GET', url: `/v1/datasets/${code}/quarantine` });
     assert.equal(denied.statusCode, 403);
+    // another department cannot tell a quarantined record that exists from one that does not
+    const discard = (qid: string) => t.call(other, { method: 'POST', url: `/v1/datasets/${code}/quarantine/${qid}/discard`, payload: { reason: '试探' } });
+    const [existing, unknown] = [await discard(id), await discard('00000000-0000-4000-8000-000000000000')];
+    assert.deepEqual([existing.statusCode, unknown.statusCode], [404, 404]);
+    assert.equal(existing.json().detail.replace(id, '…'), unknown.json().detail.replace('00000000-0000-4000-8000-000000000000', '…'));
   });
 });
 
