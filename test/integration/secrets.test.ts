@@ -181,8 +181,8 @@ describe('secrets at rest', () => {
     assert.deepEqual(rotation.retired, [oldKey]);
     // … and its transaction commits only after the rotation's last look at the stored secrets
     await sql`update subscriptions set secret = ${late} where id = ${subscriptionId}`.execute(t.database.db);
-    assert.ok((await keyFile()).some((k) => k.id === oldKey && k.retiredAt));
     await startAnother({ BRX_HOME: t.config.home }); // a restart opens every stored secret, or refuses to start
+    assert.ok((await keyFile()).some((k) => k.id === oldKey && k.retiredAt));
     await deliveryVerifies();
     assert.match((await brxKeys('status')).stdout, new RegExp(`${oldKey}: 1 secret \\(retired\\)`));
 
