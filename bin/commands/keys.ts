@@ -14,10 +14,12 @@ export const keysCommand: Command = {
 Webhook and notification secrets are stored encrypted (AES-256-GCM) under a key-encryption key:
 BRX_SECRET_KEY when set, else the key file (BRX_SECRET_KEY_FILE, default BRX_HOME/secret-keys.json).
 
-  status   the key in use and how many stored secrets each key holds
-  rotate   with the key file: add a new key, re-encrypt every secret under it in one
-           transaction, then remove the old key from the file. With BRX_SECRET_KEY: set the new
-           key there and the old one in BRX_SECRET_KEY_PREVIOUS, run rotate, then drop the old one.
+  status   the key in use, the retired keys still held, and how many stored secrets each key holds
+  rotate   with the key file: drop retired keys no secret uses any more, add a new key, re-encrypt
+           every secret under it in one transaction, then mark the old key retired (kept in the
+           file, read-only: a secret sealed under it during the rotation still opens). With
+           BRX_SECRET_KEY: set the new key there and the old one in BRX_SECRET_KEY_PREVIOUS, run
+           rotate, then drop the old one.
 Running exchanges keep working during a rotation. API keys are hashes and are not affected.`,
   async run(args) {
     const action = args[0];
@@ -32,7 +34,17 @@ Running exchanges keep working during a rotation. API keys are hashes and are no
         const box = new SecretBox(config);
         console.log(`encrypting key: ${box.currentKeyId} (${box.source})`);
         const inUse = await keysInUse(runtime.db);
-        for (const k of inUse) console.log(`  ${k.keyId}: ${k.count} secret${k.count === 1 ? '' : 's'}${box.knows(k.keyId) ? '' : ' — NOT HELD: these cannot be read'}`);
+        const counts = new Map(inUse.map((k) => [k.keyId, k.count]));
+        const secrets = (n: number) => `${n} secret${n === 1 ? '' : 's'}`;
+        // retired keys with 0 too: the operator sees what the next rotate will drop
+        for (const id of box.retiredKeyIds) {
+          const n = counts.get(id) ?? 0;
+          console.log(`  ${id}: ${secrets(n)} (retired${n === 0 ? ': dropped at the next rotate' : ''})`);
+        }
+        for (const k of inUse) {
+          if (box.retiredKeyIds.includes(k.keyId)) continue;
+          console.log(`  ${k.keyId}: ${secrets(k.count)}${box.knows(k.keyId) ? '' : ' — NOT HELD: these cannot be read'}`);
+        }
         if (inUse.length === 0) console.log('  no stored secrets');
         return inUse.every((k) => box.knows(k.keyId)) ? 0 : 1;
       }

@@ -46,6 +46,16 @@ export function failureClass(error: unknown): string {
   return 'connection failed';
 }
 
+/**
+ * For a URL given by host name, "no such name" and "resolves to a refused range" are told as one:
+ * lastError is shown to the consumer who chose the URL, and the difference would let them map the
+ * exchange's internal DNS (which names exist inside, and in which ranges). An IP literal keeps its
+ * precise reason: the consumer wrote that address and learns nothing new.
+ */
+export const hostRefused = 'host not allowed or not found';
+
+const hiddenForNames = (failure: string) => failure === 'DNS lookup failed' || failure.startsWith('address not allowed');
+
 /** The failure class of a URL refused before any lookup (scheme, IP literal), or null. */
 export function staticRefusal(rules: OutboundRules, url: string): string | null {
   const problem = urlProblem(rules, url);
@@ -65,6 +75,7 @@ export function postOutbound(rules: OutboundRules, url: string, body: string, he
   const refused = staticRefusal(rules, url);
   if (refused) return Promise.resolve({ ok: false, error: refused });
   const target = new URL(url);
+  const byName = !isIP(target.hostname.replace(/^\[|\]$/g, ''));
   const options: RequestOptions = {
     method: 'POST',
     headers: { ...headers(), 'content-length': String(Buffer.byteLength(body)) },
@@ -78,7 +89,7 @@ export function postOutbound(rules: OutboundRules, url: string, body: string, he
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve(result);
+      resolve(byName && result.error && hiddenForNames(result.error) ? { ...result, error: hostRefused } : result);
     };
     const timer = setTimeout(() => {
       done({ ok: false, error: 'timeout' });

@@ -21,15 +21,19 @@ const forbidden: readonly (readonly [kind: string, v4: readonly Range[], v6: rea
   ['unspecified', [['0.0.0.0', 8]], [['::', 128]]],
   ['loopback', [['127.0.0.0', 8]], [['::1', 128]]],
   ['private network', [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['100.64.0.0', 10]], [['fc00::', 7]]],
+  // fec0::/10: site-local, deprecated but still routed inside some networks
   ['link-local', [['169.254.0.0', 16]], [['fe80::', 10]]],
+  ['site-local', [], [['fec0::', 10]]],
   ['multicast', [['224.0.0.0', 4]], [['ff00::', 8]]],
   ['broadcast', [['255.255.255.255', 32]], []],
-  // IETF protocol assignments, documentation, benchmarking, reserved; IPv4-compatible IPv6,
-  // NAT64 and 6to4 (which embed an IPv4 address that may be one of the above), documentation
+  // IETF protocol assignments, documentation, 6to4 relay anycast (a relay of someone else's choosing),
+  // benchmarking, reserved; IPv4-compatible IPv6, IPv4-translated (::ffff:0:a.b.c.d, SIIT), NAT64
+  // and 6to4 (which embed an IPv4 address that may be one of the above, and that BlockList does not
+  // unwrap as it does ::ffff:a.b.c.d), documentation
   [
     'reserved',
-    [['192.0.0.0', 24], ['192.0.2.0', 24], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['240.0.0.0', 4]],
-    [['::', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['2002::', 16], ['2001:db8::', 32], ['100::', 64]],
+    [['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['240.0.0.0', 4]],
+    [['::', 96], ['::ffff:0:0:0', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['2002::', 16], ['2001:db8::', 32], ['100::', 64]],
   ],
 ];
 

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 
@@ -9,21 +9,33 @@ import type { Config } from '../config.ts';
  * ciphertext names its key (`enc:v1:<key id>:<base64 iv|tag|ciphertext>`), so `brx keys rotate`
  * can move secrets to a new key while the old one is still readable. The column a secret lives in
  * is authenticated with it, so a ciphertext copied to another column does not open.
+ *
+ * A rotation never deletes the key it replaces: it stays in the file marked retired (read, never
+ * used to seal), because a running exchange may have sealed a secret under it just before the new
+ * key arrived and commit it after the rotation looked. Only a later rotation drops a retired key,
+ * at its start, once no stored secret uses it.
  */
 export type SecretColumn = 'subscriptions.secret' | 'systems.notify_secret';
 
 export class SecretKeyError extends Error {}
 
-interface Key {
+export interface Key {
   readonly id: string;
   readonly key: Buffer;
+  readonly createdAt?: string;
+  /** when a rotation replaced it: kept to open what may still be sealed under it */
+  readonly retiredAt?: string;
 }
 
 interface KeyFile {
   version: 1;
-  /** the last key encrypts; the others are only read */
-  keys: { id: string; key: string; createdAt: string }[];
+  /** the last key encrypts (it is never retired); the others are only read */
+  keys: { id: string; key: string; createdAt: string; retiredAt?: string }[];
 }
+
+/** iv | tag | ciphertext; the tag length is pinned, as GCM would otherwise accept a tag cut to 4 bytes */
+const ivLength = 12;
+const tagLength = 16;
 
 const prefix = 'enc:v1:';
 
@@ -50,18 +62,42 @@ export function readKeyFile(file: string): Key[] {
   return parsed.keys.map((k, i) => {
     const key = Buffer.from(String(k?.key ?? ''), 'base64');
     if (key.length !== 32 || keyIdOf(key) !== k.id) throw new SecretKeyError(`the secret key file ${file} is damaged: key ${i + 1} is not a 32-byte key matching its id`);
-    return { id: k.id, key };
+    if (i === parsed.keys.length - 1 && k.retiredAt) throw new SecretKeyError(`the secret key file ${file} is damaged: its last key, the one that encrypts, is marked retired`);
+    return { id: k.id, key, ...(k.createdAt ? { createdAt: String(k.createdAt) } : {}), ...(k.retiredAt ? { retiredAt: String(k.retiredAt) } : {}) };
   });
 }
 
-/** Written whole to a temporary file and renamed over, so a crash leaves the old file or the new one. */
+/**
+ * Written whole to a temporary file, fsynced, renamed over, and the folder fsynced: a crash or a
+ * power loss leaves the old file or the new one, and once this returns the new one is on disk.
+ * Without the fsyncs a power loss after a rotation committed could leave an empty file (the rename
+ * reached the disk, the data did not) and every stored secret unreadable.
+ */
 export function writeKeyFile(file: string, keys: readonly Key[]): void {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const body: KeyFile = { version: 1, keys: keys.map((k) => ({ id: k.id, key: k.key.toString('base64'), createdAt: new Date().toISOString() })) };
+  const dir = path.dirname(file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const now = new Date().toISOString();
+  const body: KeyFile = {
+    version: 1,
+    keys: keys.map((k) => ({ id: k.id, key: k.key.toString('base64'), createdAt: k.createdAt ?? now, ...(k.retiredAt ? { retiredAt: k.retiredAt } : {}) })),
+  };
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: 'w' });
-  chmodSync(temporary, 0o600);
+  // 'wx' after removing a leftover: the mode 0600 is set at creation, never a wider file first
+  if (existsSync(temporary)) unlinkSync(temporary);
+  const fd = openSync(temporary, 'wx', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(body, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(temporary, file);
+  const dirFd = openSync(dir, 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
 }
 
 export const newKey = (): Key => {
@@ -89,6 +125,11 @@ export class SecretBox {
 
   knows(id: string): boolean {
     return this.#keys.some((k) => k.id === id);
+  }
+
+  /** The ids of the keys kept only to open what is still sealed under them. */
+  get retiredKeyIds(): string[] {
+    return this.#keys.filter((k) => k.retiredAt).map((k) => k.id);
   }
 
   #load(create: boolean): void {
@@ -121,8 +162,8 @@ export class SecretBox {
   seal(plain: string, column: SecretColumn): string {
     this.reload();
     const key = this.#keys[this.#keys.length - 1]!;
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', key.key, iv);
+    const iv = randomBytes(ivLength);
+    const cipher = createCipheriv('aes-256-gcm', key.key, iv, { authTagLength: tagLength });
     cipher.setAAD(Buffer.from(column));
     const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     return `${prefix}${key.id}:${Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64')}`;
@@ -135,13 +176,15 @@ export class SecretBox {
     const key = this.#keys.find((k) => k.id === id);
     if (!key) throw new SecretKeyError(`a ${column} is encrypted under key ${id}, which ${this.source} does not hold`);
     const raw = Buffer.from(stored.slice(prefix.length + id.length + 1), 'base64');
+    const refused = new SecretKeyError(`a ${column} under key ${id} does not decrypt: it was changed or belongs elsewhere`);
+    if (raw.length < ivLength + tagLength) throw refused;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key.key, raw.subarray(0, 12));
+      const decipher = createDecipheriv('aes-256-gcm', key.key, raw.subarray(0, ivLength), { authTagLength: tagLength });
       decipher.setAAD(Buffer.from(column));
-      decipher.setAuthTag(raw.subarray(12, 28));
-      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+      decipher.setAuthTag(raw.subarray(ivLength, ivLength + tagLength));
+      return Buffer.concat([decipher.update(raw.subarray(ivLength + tagLength)), decipher.final()]).toString('utf8');
     } catch {
-      throw new SecretKeyError(`a ${column} under key ${id} does not decrypt: it was changed or belongs elsewhere`);
+      throw refused;
     }
   }
 }

@@ -105,6 +105,12 @@ describe('outbound failures', () => {
     assert.equal(await lastError(a, leakyId), 'HTTP 500');
     assert.equal(await lastError(b, redirectId), 'HTTP 302');
     assert.equal(targetHits, 0, 'the redirect was not followed');
+    // a name that does not resolve: the consumer sees the class shared with "resolves inside"
+    const c = await subscriber(d.id);
+    const missingId = await webhook(c, d.code, 'https://brx-no-such-host.invalid/hook');
+    await publish(d.code);
+    await deliverWebhooks(t.app);
+    assert.equal(await lastError(c, missingId), 'host not allowed or not found');
 
     // a notification to a port nobody listens on
     const system = await buildSystem(t, consumers);

@@ -12,7 +12,7 @@ import { ManualClock } from '../../exchange/clock.ts';
 import { loadConfig } from '../../exchange/config.ts';
 import { migrationsDir } from '../../exchange/db/migrate.ts';
 import { verifyWebhook } from '../../exchange/delivery/webhook.ts';
-import { sealedWith } from '../../exchange/secrets/keyring.ts';
+import { SecretBox, sealedWith } from '../../exchange/secrets/keyring.ts';
 import { rotateSecretKeys } from '../../exchange/secrets/rotate.ts';
 import { buildApp } from '../../exchange/server.ts';
 import { deliverWebhooks } from '../../exchange/subscriptions/webhooks.ts';
@@ -45,6 +45,20 @@ async function publish() {
   batchNo += 1;
   const res = await sendBatch(t, node, dataset, { batchId: `k${batchNo}`, records: [upsert(licence())] });
   assert.equal(res.statusCode, 200, res.body);
+}
+
+const keyFile = async (): Promise<{ id: string; retiredAt?: string }[]> => JSON.parse(await readFile(t.config.secretKeyFile, 'utf8')).keys;
+
+/** brx keys … as an operator runs it. */
+const brxKeys = (...args: string[]) =>
+  promisify(execFile)(process.execPath, ['bin/brx.js', 'keys', ...args], {
+    env: { ...process.env, DATABASE_URL: t.database.ownerUrl, BRX_DATABASE_APP_URL: t.database.url, BRX_HOME: t.config.home, BRX_SECRET_KEY: '' },
+  });
+
+async function deliveryVerifies() {
+  await publish();
+  assert.equal(await deliverWebhooks(t.app), 1);
+  assert.ok(verifyWebhook(hookSecret, received.at(-1)!.headers, received.at(-1)!.body, { now: Math.floor(clock.now().getTime() / 1000) }));
 }
 
 /** Another exchange process on the same database, with the configuration given. */
@@ -134,30 +148,54 @@ describe('secrets at rest', () => {
     assert.notEqual(report.keyId, before);
     assert.ok(lines.some((l) => /subscriptions\.secret: 1\/1 re-encrypted/.test(l)), lines.join('\n'));
     assert.deepEqual(new Set((await storedSecrets()).map(sealedWith)), new Set([report.keyId]));
-    const file = JSON.parse(await readFile(t.config.secretKeyFile, 'utf8'));
-    assert.deepEqual(file.keys.map((k: { id: string }) => k.id), [report.keyId], 'the old key is retired');
+    const file = await keyFile();
+    assert.deepEqual(file.map((k) => k.id), [before, report.keyId], 'the old key stays, after the new one');
+    assert.ok(file[0]!.retiredAt && !file[1]!.retiredAt, 'the old key is marked retired');
     assert.equal((await stat(t.config.secretKeyFile)).mode & 0o777, 0o600);
 
     // the running exchange reads the new key from the file
-    await publish();
-    assert.equal(await deliverWebhooks(t.app), 1);
-    assert.ok(verifyWebhook(hookSecret, received.at(-1)!.headers, received.at(-1)!.body, { now: Math.floor(clock.now().getTime() / 1000) }));
+    await deliveryVerifies();
 
-    // and the command line does the same, showing its progress
-    const run = (...args: string[]) =>
-      promisify(execFile)(process.execPath, ['bin/brx.js', 'keys', ...args], {
-        env: { ...process.env, DATABASE_URL: t.database.ownerUrl, BRX_DATABASE_APP_URL: t.database.url, BRX_HOME: t.config.home, BRX_SECRET_KEY: '' },
-      });
-    const rotated = await run('rotate');
+    // and the command line does the same, showing its progress; the retired key is unused now: dropped
+    const rotated = await brxKeys('rotate');
     assert.match(rotated.stdout, /stored secrets: 2/);
+    assert.match(rotated.stdout, new RegExp(`dropped retired key ${before}: no stored secret uses it any more`));
     assert.match(rotated.stdout, /systems\.notify_secret: 1\/1 re-encrypted/);
     assert.match(rotated.stdout, /done: 2 secrets re-encrypted under [0-9a-f]{16}/);
     assert.ok(!rotated.stdout.includes(hookSecret) && !rotated.stdout.includes(notifySecret));
-    const status = await run('status');
-    const current = JSON.parse(await readFile(t.config.secretKeyFile, 'utf8')).keys[0].id;
-    assert.match(status.stdout, new RegExp(`${current}: 2 secrets`));
-    await publish();
-    assert.equal(await deliverWebhooks(t.app), 1);
-    assert.ok(verifyWebhook(hookSecret, received.at(-1)!.headers, received.at(-1)!.body, { now: Math.floor(clock.now().getTime() / 1000) }));
+    const status = await brxKeys('status');
+    const keys = await keyFile();
+    assert.deepEqual(keys.map((k) => k.id).slice(0, 1), [report.keyId], `${before} is gone from the file`);
+    assert.match(status.stdout, new RegExp(`encrypting key: ${keys.at(-1)!.id}`));
+    assert.match(status.stdout, new RegExp(`${keys.at(-1)!.id}: 2 secrets`));
+    assert.match(status.stdout, new RegExp(`${report.keyId}: 0 secrets \\(retired: dropped at the next rotate\\)`));
+    await deliveryVerifies();
+  });
+
+  it('sealed under the old key by a request that commits after the rotation still open, and the key goes once unused', async () => {
+    // a running exchange seals a new secret just before the rotation adds its key …
+    const running = new SecretBox(t.config);
+    const oldKey = running.currentKeyId;
+    const late = running.seal(hookSecret, 'subscriptions.secret');
+    const rotation = await rotateSecretKeys(t.config, t.database.db);
+    assert.deepEqual(rotation.retired, [oldKey]);
+    // … and its transaction commits only after the rotation's last look at the stored secrets
+    await sql`update subscriptions set secret = ${late} where id = ${subscriptionId}`.execute(t.database.db);
+    await startAnother({ BRX_HOME: t.config.home }); // a restart opens every stored secret, or refuses to start
+    assert.ok((await keyFile()).some((k) => k.id === oldKey && k.retiredAt));
+    await deliveryVerifies();
+    assert.match((await brxKeys('status')).stdout, new RegExp(`${oldKey}: 1 secret \\(retired\\)`));
+
+    // the next rotation keeps the key (a secret still uses it) and moves that secret
+    const next = await rotateSecretKeys(t.config, t.database.db);
+    assert.ok(!next.dropped.includes(oldKey));
+    assert.ok((await keyFile()).some((k) => k.id === oldKey));
+    assert.deepEqual(new Set((await storedSecrets()).map(sealedWith)), new Set([next.keyId]));
+    // and the one after drops it, and the key the previous rotation retired, both unused
+    const last = await rotateSecretKeys(t.config, t.database.db);
+    assert.deepEqual(last.dropped, [oldKey, rotation.keyId]);
+    assert.deepEqual((await keyFile()).map((k) => k.id), [next.keyId, last.keyId]);
+    await startAnother({ BRX_HOME: t.config.home });
+    await deliveryVerifies();
   });
 });

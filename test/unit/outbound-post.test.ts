@@ -39,10 +39,14 @@ describe('outbound POST', () => {
 
   it('checks a host name after DNS: localhost resolves to loopback and nothing is sent', async () => {
     const r = await receiver((_req, res) => res.writeHead(204).end());
-    // http allowed for the name, the loopback range not: the refusal comes from the resolved address
-    const rules = outboundRules(loadConfig({ BRX_OUTBOUND_HTTP_HOSTS: 'localhost' }));
-    assert.deepEqual(await post(`http://localhost:${r.port}/hook`, rules), { ok: false, error: 'address not allowed (loopback)' });
+    // http allowed for the names, the loopback range not: the refusal comes from the resolved address
+    const rules = outboundRules(loadConfig({ BRX_OUTBOUND_HTTP_HOSTS: 'localhost,brx-no-such-host.invalid' }));
+    const refused = await post(`http://localhost:${r.port}/hook`, rules);
     assert.equal(r.hits.length, 0);
+    // told exactly as a name that does not exist: lastError must not map the exchange's DNS
+    const missing = await post('http://brx-no-such-host.invalid/hook', rules);
+    assert.deepEqual(refused, { ok: false, error: 'host not allowed or not found' });
+    assert.deepEqual(missing, refused);
   });
 
   it('refuses an internal IP literal before connecting (Node skips lookup for literals)', async () => {
@@ -90,7 +94,7 @@ describe('outbound POST', () => {
     assert.deepEqual(await post(`http://127.0.0.1:${closed.port}/hook`), { ok: false, error: 'connection refused' });
     assert.deepEqual(await post('http://brx-no-such-host.invalid/hook', outboundRules(loadConfig({ BRX_OUTBOUND_HTTP_HOSTS: 'brx-no-such-host.invalid' }))), {
       ok: false,
-      error: 'DNS lookup failed',
+      error: 'host not allowed or not found',
     });
   });
 

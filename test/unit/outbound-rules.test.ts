@@ -37,6 +37,25 @@ describe('outbound rules: addresses', () => {
     for (const [address, kind] of cases) assert.equal(refusedAddress(strict, address), kind, address);
   });
 
+  it('refuses IPv4-translated addresses, site-local IPv6 and the 6to4 relay anycast range', () => {
+    const cases: [string, string][] = [
+      // ::ffff:0:0/96 (SIIT) embeds an IPv4 address that BlockList does not unwrap as it does ::ffff:a.b.c.d
+      ['::ffff:0:7f00:1', 'reserved'],
+      ['::ffff:0:a9fe:a9fe', 'reserved'],
+      ['::ffff:0:808:808', 'reserved'],
+      ['fec0::1', 'site-local'],
+      ['feff:ffff::1', 'site-local'],
+      ['192.88.99.1', 'reserved'],
+      ['::ffff:192.88.99.1', 'reserved'],
+    ];
+    for (const [address, kind] of cases) assert.equal(refusedAddress(strict, address), kind, address);
+    for (const url of ['https://[::ffff:0:7f00:1]/', 'https://[fec0::1]/', 'https://192.88.99.1/']) {
+      assert.match(urlProblem(strict, url) ?? 'accepted', /^address not allowed \((reserved|site-local)\)$/, url);
+    }
+    // the neighbours stay reachable
+    for (const address of ['192.88.98.1', '192.88.100.1']) assert.equal(refusedAddress(strict, address), null, address);
+  });
+
   it('lets public addresses through', () => {
     for (const address of ['93.184.216.34', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) {
       assert.equal(refusedAddress(strict, address), null, address);

@@ -35,6 +35,17 @@ describe('the secret box', () => {
     assert.throws(() => box.open('the-receiver-secret', 'subscriptions.secret'), /stored in clear/);
   });
 
+  it('refuses a ciphertext whose tag was cut short (GCM would take a 4-byte prefix of the tag)', () => {
+    // an empty secret: the tag is all there is to check, so a cut tag is the whole forgery
+    const sealed = box.seal('', 'subscriptions.secret');
+    assert.equal(box.open(sealed, 'subscriptions.secret'), '');
+    const [head, raw] = [sealed.split(':').slice(0, 3).join(':'), Buffer.from(sealed.split(':')[3]!, 'base64')];
+    for (const tag of [4, 8, 15]) {
+      const cut = `${head}:${raw.subarray(0, 12 + tag).toString('base64')}`;
+      assert.throws(() => box.open(cut, 'subscriptions.secret'), /does not decrypt/, `a ${tag}-byte tag`);
+    }
+  });
+
   it('reads the same key from BRX_SECRET_KEY under the same id, and earlier keys from BRX_SECRET_KEY_PREVIOUS', () => {
     const k1 = Buffer.alloc(32, 1).toString('base64');
     const k2 = Buffer.alloc(32, 2).toString('base64');
