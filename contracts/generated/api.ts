@@ -138,6 +138,9 @@ export interface AuditAccessEntry {
     [k: string]: unknown | undefined;
   } | null;
   recordCount: number;
+  /**
+   * ok | sent | denied | not_found | error. sent: a webhook batch handed to the network before its answer; a failure follows as an error entry with the same query.delivery
+   */
   outcome: string;
   requestId?: string | null;
   prevHash: string;
