@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from './config.ts';
-import { canCreateRoles, ensureApplicationRole, grantApplicationPrivileges, inspectApplicationRole } from './db/app-role.ts';
+import { canCreateRoles, closeSchemaToPublic, ensureApplicationRole, grantApplicationPrivileges, inspectApplicationRole } from './db/app-role.ts';
 import { createDb, type Db } from './db/database.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -121,6 +121,7 @@ export async function openRuntime(
     if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
     const databaseUrl = await applicationUrl(config, ownerDb, ownerUrl);
     db = createDb({ url: databaseUrl, poolSize: config.dbPoolSize, statementTimeoutMs: config.dbStatementTimeoutMs, onConnectionError });
+    await closeSchemaToPublic(ownerDb);
     // asked before any grant: granting (and revoking) to the owner itself would take the owner's own rights away
     const fitness = await inspectApplicationRole(db).catch((error: unknown) => {
       throw new Error(`the application role cannot connect: ${(error as Error).message}`, { cause: error });

@@ -10,7 +10,7 @@ import type { AuditLog } from '../../exchange/db/schema.ts';
 import { openRuntime } from '../../exchange/runtime.ts';
 import type { Command } from '../cli.ts';
 
-const usage = 'Usage: brx audit verify [--log admin|access] [--checkpoints FILE [--public-key FILE]] [--json]';
+const usage = 'Usage: brx audit verify [--log admin|access] [--checkpoints FILE [--public-key FILE] [--strict]] [--json]';
 
 /** Progress on stderr for a long walk: the first report, then at most one a second. */
 function progressLine(what: string): (checked: number, total: number) => void {
@@ -36,6 +36,13 @@ changed. Progress goes to stderr on a long log.
                        and that the log still has the signed hash at the signed entry. A chain
                        recomputed after a checkpoint (an entry edited and every later hash made
                        to match, as a database superuser could) passes the walk but not this.
+                       Each log with entries must have a checkpoint in FILE; for each the newest
+                       one that holds is printed with the entries after it, which FILE does not
+                       vouch for (a file cut short hides a rewrite of those). When that checkpoint
+                       is more than three checkpoint intervals (BRX_AUDIT_CHECKPOINT_INTERVAL_SECONDS,
+                       default 300) older than the log's last entry, a warning says so.
+  --strict             that warning is a failure (exit 1): for a file just downloaded from a
+                       running exchange, whose checkpointer should be current
   --public-key FILE    the audit public key (GET /v1/audit/public-key); default: derived from
                        BRX_AUDIT_KEY_FILE when this machine has it
   --log admin|access   one log only
@@ -46,7 +53,13 @@ Exits 0 when everything checked holds, 1 when something does not, 2 on a usage e
     const { positionals, values } = parseArgs({
       args,
       allowPositionals: true,
-      options: { log: { type: 'string' }, json: { type: 'boolean' }, checkpoints: { type: 'string' }, 'public-key': { type: 'string' } },
+      options: {
+        log: { type: 'string' },
+        json: { type: 'boolean' },
+        checkpoints: { type: 'string' },
+        'public-key': { type: 'string' },
+        strict: { type: 'boolean' },
+      },
     });
     if (positionals[0] !== 'verify') {
       console.error(usage);
@@ -56,8 +69,8 @@ Exits 0 when everything checked holds, 1 when something does not, 2 on a usage e
       console.error('--log must be admin or access');
       return 2;
     }
-    if (values['public-key'] && !values.checkpoints) {
-      console.error('--public-key goes with --checkpoints FILE');
+    if ((values['public-key'] || values.strict) && !values.checkpoints) {
+      console.error(`${values.strict ? '--strict' : '--public-key'} goes with --checkpoints FILE`);
       return 2;
     }
     const config = loadConfig();
@@ -84,7 +97,14 @@ Exits 0 when everything checked holds, 1 when something does not, 2 on a usage e
       if (checkpoints) {
         const parsed = parseCheckpoints(checkpoints.text);
         const mine = { ...parsed, checkpoints: parsed.checkpoints.filter((c) => logs.includes(c.checkpoint.log)) };
-        checked = await checkCheckpoints(runtime.db, mine, checkpoints.key, progressLine('checkpoints'));
+        // the checkpointer signs every interval a head moved: three intervals without one is more than a late tick
+        const interval = config.auditCheckpointIntervalSeconds || 300;
+        checked = await checkCheckpoints(runtime.db, mine, checkpoints.key, {
+          onProgress: progressLine('checkpoints'),
+          logs,
+          staleAfterMs: 3 * interval * 1000,
+          strict: values.strict === true,
+        });
       }
       const intact = reports.every((r) => r.intact) && (checked?.intact ?? true);
       if (values.json) console.log(JSON.stringify({ intact, scope: 'full', logs: reports, ...(checked ? { checkpoints: checked } : {}) }));
@@ -103,9 +123,18 @@ Exits 0 when everything checked holds, 1 when something does not, 2 on a usage e
               : `checkpoints: BROKEN: ${checked.holding} of ${checked.checked} hold; ${checked.problemCount} problem${checked.problemCount === 1 ? '' : 's'}:`,
           );
           for (const p of checked.problems) {
-            console.log(`  line ${p.line}${p.log ? ` (${p.log} log, entry ${p.seq}, signed ${p.at})` : ''}: ${p.reason}`);
+            if (p.line === 0) console.log(`  ${p.log} log: ${p.reason}`);
+            else console.log(`  line ${p.line}${p.log ? ` (${p.log} log, entry ${p.seq}, signed ${p.at})` : ''}: ${p.reason}`);
           }
           if (checked.problemCount > checked.problems.length) console.log(`  … and ${checked.problemCount - checked.problems.length} more`);
+          for (const c of checked.coverage) {
+            console.log(
+              c.newest
+                ? `checkpoints of the ${c.log} log: newest holding is entry ${c.newest.seq}, signed ${c.newest.at} (line ${c.newest.line}); ${c.after} of ${c.entries} entries after it${c.stale ? ' (STALE)' : ''}`
+                : `checkpoints of the ${c.log} log: none holds; all ${c.entries} entries unanchored`,
+            );
+          }
+          for (const w of checked.warnings) console.log(`warning: ${w}`);
         }
       }
       return intact ? 0 : 1;

@@ -138,6 +138,9 @@ export interface AuditAccessEntry {
     [k: string]: unknown | undefined;
   } | null;
   recordCount: number;
+  /**
+   * ok | sent | denied | not_found | error. sent: a webhook batch handed to the network before its answer; a failure follows as an error entry with the same query.delivery
+   */
   outcome: string;
   requestId?: string | null;
   prevHash: string;
@@ -268,6 +271,22 @@ export interface AuditVerifyReport {
    * since-checkpoint: each chain from its last signed checkpoint on (GET /v1/audit/verify); full: every entry and every checkpoint (a verification job, or brx audit verify)
    */
   scope: 'since-checkpoint' | 'full';
+  /**
+   * since-checkpoint: false when a walk started after a checkpoint, so the entries before it were not re-hashed and intact says nothing of them (a full verification does that)
+   */
+  olderEntriesWalked?: boolean;
+  /**
+   * since-checkpoint: what was and was not checked, in words
+   */
+  note?: string;
+  /**
+   * since-checkpoint: the newest full verification job finished in this process (jobs are forgotten at restart), or null
+   */
+  lastFullVerification?: {
+    startedAt: string;
+    finishedAt: string;
+    intact: boolean;
+  } | null;
   logs: {
     log: 'admin' | 'access';
     intact: boolean;
@@ -306,11 +325,29 @@ export interface AuditVerifyReport {
     holding: number;
     problemCount: number;
     /**
+     * per log: the newest checkpoint that holds and the entries after it, which no checkpoint in the file vouches for
+     */
+    coverage?: {
+      log: 'admin' | 'access';
+      entries: number;
+      newest: {
+        line: number;
+        seq: number;
+        at: string;
+      } | null;
+      after: number;
+      /**
+       * the newest checkpoint is older than a few checkpoint intervals before the log's last entry
+       */
+      stale: boolean;
+    }[];
+    warnings?: string[];
+    /**
      * the first problems, in file order
      */
     problems: {
       /**
-       * line of the checkpoint file, from 1
+       * line of the checkpoint file, from 1; 0 for the file as a whole (no checkpoint of a log with entries; stale coverage under --strict)
        */
       line: number;
       log?: 'admin' | 'access';

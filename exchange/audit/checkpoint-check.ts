@@ -6,7 +6,7 @@ import { type Checkpoint, checkpointSignatureHolds, type ParsedCheckpoints } fro
 import { hashesAt, readHead } from './store.ts';
 
 export interface CheckpointProblem {
-  /** line of the checkpoint file (from 1) */
+  /** line of the checkpoint file (from 1); 0 for the file as a whole (a log it has no checkpoint of) */
   readonly line: number;
   readonly log?: AuditLog;
   readonly seq?: number;
@@ -25,6 +25,38 @@ export interface CheckpointReport {
   readonly problemCount: number;
   /** per log, the checkpoint with the highest sequence that holds: where a walk may start */
   readonly lastHolding: Partial<Record<AuditLog, { line: number; seq: number; at: string; headHash: string }>>;
+  /**
+   * Per log checked, what the file anchors: the newest checkpoint that holds and how many entries
+   * lie after it, which no checkpoint in this file vouches for. A file cut short (its newest lines
+   * deleted) still holds line by line; this is where it shows.
+   */
+  readonly coverage: CheckpointCoverage[];
+  /** stale coverage when not `strict`: the file may be old, or the checkpointer stopped */
+  readonly warnings: string[];
+}
+
+export interface CheckpointCoverage {
+  readonly log: AuditLog;
+  /** entries in the log */
+  readonly entries: number;
+  readonly newest: { line: number; seq: number; at: string } | null;
+  /** entries after the newest holding checkpoint (all of them when there is none) */
+  readonly after: number;
+  /** the newest checkpoint is older than `staleAfterMs` before the log's last entry */
+  readonly stale: boolean;
+}
+
+export interface CheckOptions {
+  readonly onProgress?: (checked: number, total: number) => void;
+  /** the logs to check (default both): a log with entries and no checkpoint in the file fails */
+  readonly logs?: readonly AuditLog[];
+  /**
+   * The newest checkpoint may lag the log's last entry by this much before the coverage is called
+   * stale (a few checkpoint intervals: the checkpointer signs every interval in which a head moved).
+   */
+  readonly staleAfterMs?: number;
+  /** stale coverage is a problem (the report is not intact), not a warning */
+  readonly strict?: boolean;
 }
 
 const listed = 20;
@@ -40,15 +72,18 @@ export async function checkCheckpoints(
   db: Db,
   parsed: ParsedCheckpoints,
   publicKey: KeyObject,
-  onProgress?: (checked: number, total: number) => void,
+  options: CheckOptions = {},
 ): Promise<CheckpointReport> {
+  const { onProgress } = options;
   const keyId = keyIdOf(publicKey);
   const problems: CheckpointProblem[] = parsed.malformed.map((m) => ({ line: m.line, reason: `not a checkpoint: ${m.reason}` }));
   let holding = 0;
   const lastHolding: CheckpointReport['lastHolding'] = {};
   const total = parsed.checkpoints.length;
   let checked = 0;
-  for (const log of ['admin', 'access'] as AuditLog[]) {
+  const coverage: CheckpointCoverage[] = [];
+  const warnings: string[] = [];
+  for (const log of options.logs ?? (['admin', 'access'] as AuditLog[])) {
     const mine = parsed.checkpoints.filter((c) => c.checkpoint.log === log);
     const head = await readHead(db, log);
     // in sequence order, so the last holding checkpoint before a failing one is at hand
@@ -87,7 +122,35 @@ export async function checkCheckpoints(
       }
       onProgress?.(checked, total);
     }
+    const newest = lastHolding[log];
+    if (head.seq > 0 && mine.length === 0) {
+      problems.push({ line: 0, log, reason: `the file has no checkpoint of the ${log} log, which has ${head.seq} entries: nothing in it is anchored` });
+    }
+    let stale = false;
+    if (newest && newest.seq < head.seq && options.staleAfterMs !== undefined) {
+      const last = await lastEntryAt(db, log, head.seq);
+      const lag = last ? last.getTime() - Date.parse(newest.at) : 0;
+      if (lag > options.staleAfterMs) {
+        stale = true;
+        const reason =
+          `the newest ${log} checkpoint that holds (line ${newest.line}, entry ${newest.seq}, ${newest.at}) is ${Math.round(lag / 60_000)} min older than the log's last entry, ` +
+          `and ${head.seq - newest.seq} entries after it are vouched for by no checkpoint in this file: an old download, a file cut short, or a checkpointer that stopped`;
+        if (options.strict) problems.push({ line: 0, log, seq: newest.seq, at: newest.at, reason });
+        else warnings.push(reason);
+      }
+    }
+    coverage.push({ log, entries: head.seq, newest: newest ? { line: newest.line, seq: newest.seq, at: newest.at } : null, after: head.seq - (newest?.seq ?? 0), stale });
   }
   problems.sort((a, b) => a.line - b.line);
-  return { intact: problems.length === 0, checked, holding, problems: problems.slice(0, listed), problemCount: problems.length, lastHolding };
+  return { intact: problems.length === 0, checked, holding, problems: problems.slice(0, listed), problemCount: problems.length, lastHolding, coverage, warnings };
+}
+
+/** The time of a log's last entry, from the database's clock: what a checkpoint's age is measured against. */
+async function lastEntryAt(db: Db, log: AuditLog, seq: number): Promise<Date | undefined> {
+  const row = await db
+    .selectFrom(log === 'admin' ? 'audit_admin' : 'audit_access')
+    .select('at')
+    .where('seq', '=', seq)
+    .executeTakeFirst();
+  return row?.at;
 }

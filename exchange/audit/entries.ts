@@ -16,7 +16,8 @@ export interface AdminEntry {
 export interface AccessEntry {
   readonly actor: Principal;
   readonly mode: 'pull' | 'export' | 'subscribe' | 'webhook' | 'verify' | 'report' | 'quality';
-  readonly outcome: 'ok' | 'denied' | 'not_found' | 'error';
+  /** sent: a webhook batch handed to the network, before its answer (a later 'error' entry with the same query.delivery says how it failed) */
+  readonly outcome: 'ok' | 'sent' | 'denied' | 'not_found' | 'error';
   readonly dataset?: string | null;
   readonly grantId?: string | null;
   readonly purpose?: string | null;

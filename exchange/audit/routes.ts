@@ -60,12 +60,16 @@ export async function auditRoutes(
     });
   }
 
+  const quickNote =
+    'Only the entries after each log’s last signed checkpoint (fromSeq) were hashed; older entries were not re-walked. ' +
+    'To re-walk every entry and check every checkpoint, run a full verification: POST /v1/audit/verify/jobs, or brx audit verify --checkpoints FILE.';
+
   app.get<{ Reply: AuditVerifyReport }>('/v1/audit/verify', {
     config: { access: auditors },
     schema: {
       ...describe(
         'audit',
-        'Verify both hash chains from their last signed checkpoint on (quick on any size of log); names the first broken entry. A full verification is a job (POST /v1/audit/verify/jobs)',
+        'Verify both hash chains from their last signed checkpoint on (quick on any size of log); names the first broken entry. It does not re-walk the entries before those checkpoints: intact says nothing of them (olderEntriesWalked, lastFullVerification). A full verification is a job (POST /v1/audit/verify/jobs)',
       ),
       response: { 200: ref('AuditVerifyReport'), ...problemResponses },
     },
@@ -73,7 +77,16 @@ export async function auditRoutes(
       const from = await checkpointer.latest();
       const logs = [];
       for (const log of ['admin', 'access'] as AuditLog[]) logs.push(await verifyChain(db, log, { from: from.get(log) }));
-      return { intact: logs.every((l) => l.intact), scope: 'since-checkpoint' as const, logs };
+      return {
+        intact: logs.every((l) => l.intact),
+        scope: 'since-checkpoint' as const,
+        // intact here vouches for the entries walked, not the log: older ones were last re-hashed
+        // by a full verification, whose time (or absence) the answer says
+        olderEntriesWalked: logs.every((l) => l.fromSeq === 0),
+        note: quickNote,
+        lastFullVerification: jobs.lastFull(),
+        logs,
+      };
     },
   });
 

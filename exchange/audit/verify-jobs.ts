@@ -56,6 +56,13 @@ export class VerifyJobs {
     return this.#jobs.get(id);
   }
 
+  /** The newest full verification that ran to its end in this process, for the quick check to name. */
+  lastFull(): { startedAt: string; finishedAt: string; intact: boolean } | null {
+    const done = [...this.#jobs.values()].filter((j) => j.state === 'done' && j.report && j.finishedAt);
+    const last = done.at(-1);
+    return last ? { startedAt: last.startedAt, finishedAt: last.finishedAt!, intact: last.report!.intact } : null;
+  }
+
   async #run(job: Job): Promise<void> {
     const progress = (stage: string) => (checked: number, total: number) => {
       const p = job.progress.find((x) => x.stage === stage)!;
@@ -66,7 +73,7 @@ export class VerifyJobs {
       const logs = [];
       for (const log of ['admin', 'access'] as AuditLog[]) logs.push(await verifyChain(this.db, log, { onProgress: progress(log) }));
       const parsed = await readCheckpointFile(this.checkpointer.file);
-      const checkpoints = await checkCheckpoints(this.db, parsed, this.checkpointer.publicKey, progress('checkpoints'));
+      const checkpoints = await checkCheckpoints(this.db, parsed, this.checkpointer.publicKey, { onProgress: progress('checkpoints') });
       progress('checkpoints')(checkpoints.checked, parsed.checkpoints.length);
       job.report = { intact: logs.every((l) => l.intact) && checkpoints.intact, scope: 'full', logs, checkpoints };
       job.state = 'done';

@@ -83,6 +83,25 @@ export async function grantApplicationPrivileges(owner: Db, role: string): Promi
   });
 }
 
+/**
+ * Before PostgreSQL 15 every role (PUBLIC) may create objects in schema public, and the owner's
+ * connection runs migrations with public on its search path: a function or operator the
+ * application role planted there (say, an `=` for a type the DDL compares) would run with the
+ * owner's rights. The owner takes that right away from PUBLIC, as the schema's owner (or a
+ * superuser) may; when it does not own the schema it can do nothing, and the inspection below
+ * then refuses a role that may still create there, naming the grant for the DBA to revoke.
+ * Runs before the inspection, so a database left at the old default is closed, not refused.
+ */
+export async function closeSchemaToPublic(owner: Db): Promise<void> {
+  await owner.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${grantLock})`.execute(trx);
+    const { rows } = await sql<{ mine: boolean }>`
+      select pg_has_role(current_user, n.nspowner, 'USAGE') or r.rolsuper as mine
+        from pg_namespace n, pg_roles r where n.nspname = 'public' and r.rolname = current_user`.execute(trx);
+    if (rows[0]?.mine) await sql`revoke create on schema public from public`.execute(trx);
+  });
+}
+
 export interface RoleFitness {
   readonly role: string;
   /** why brx must not serve as this role; empty when it may */
@@ -92,12 +111,27 @@ export interface RoleFitness {
 /**
  * Asks the database, over the application's own connection, whether the role it logged in as
  * could rewrite the audit trail: a superuser, a role that can create roles (before PostgreSQL 16
- * it could make itself a member of the owner), a member of a table owner's role, or one holding
- * UPDATE, DELETE or TRUNCATE on an append-only table.
+ * it could make itself a member of the owner), a member of a table owner's role, one holding
+ * UPDATE, DELETE or TRUNCATE on an append-only table, or one that may create (or already owns)
+ * functions and operators where the owner's migrations would find them.
  */
 export async function inspectApplicationRole(app: Db): Promise<RoleFitness> {
-  const { rows } = await sql<{ role: string; rolsuper: boolean; rolcreaterole: boolean; owned: string[] | null; writable: string[] | null }>`
+  const { rows } = await sql<{
+    role: string;
+    rolsuper: boolean;
+    rolcreaterole: boolean;
+    owned: string[] | null;
+    writable: string[] | null;
+    creates: string[] | null;
+    planted: number;
+  }>`
     select current_user::text as role, r.rolsuper, r.rolcreaterole,
+      (select array_agg(nspname::text order by nspname) from pg_namespace
+        where nspname in ('public', current_schema()) and has_schema_privilege(current_user, oid, 'CREATE')) as creates,
+      (select count(*)::int from (
+         select proowner as owner from pg_proc where pronamespace in (select oid from pg_namespace where nspname in ('public', current_schema()))
+         union all select oprowner from pg_operator where oprnamespace in (select oid from pg_namespace where nspname in ('public', current_schema()))
+       ) o where pg_has_role(current_user, o.owner, 'MEMBER')) as planted,
       (select array_agg(c.relname::text order by c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = current_schema() and c.relkind in ('r', 'p') and pg_has_role(current_user, c.relowner, 'MEMBER')) as owned,
       (select array_agg(distinct c.relname::text) from pg_trigger t join pg_class c on c.oid = t.tgrelid
@@ -110,5 +144,10 @@ export async function inspectApplicationRole(app: Db): Promise<RoleFitness> {
   if (row.rolcreaterole) problems.push(`${row.role} may create roles`);
   if (row.owned?.length) problems.push(`${row.role} owns (or is a member of the owner of) ${row.owned.slice(0, 3).join(', ')}${row.owned.length > 3 ? ', …' : ''}`);
   if (row.writable?.length) problems.push(`${row.role} may update, delete or truncate ${row.writable.join(', ')}`);
+  // objects it creates there would be found by the owner's migrations (closeSchemaToPublic)
+  if (row.creates?.length) {
+    problems.push(`${row.role} may create objects in schema ${row.creates.join(', ')} (revoke create on schema ${row.creates.join(', ')} from public, and from ${row.role})`);
+  }
+  if (row.planted > 0) problems.push(`${row.role} owns ${row.planted} function(s) or operator(s) in schema public, which the owner's connection could run`);
   return { role: row.role, problems };
 }

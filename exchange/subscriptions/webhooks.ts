@@ -97,11 +97,14 @@ async function deliverOne(app: FastifyInstance, sub: SubscriptionRow, now: Date,
   const body = JSON.stringify({ subscription: sub.id, events: batch.events, next: batch.next });
   // Logged (committed: record() resolves once its entry is in the database) before the POST
   // leaves, so a crash between the two can leave a delivery logged and not sent, never sent and
-  // not logged. A failure is logged again after, without the records.
+  // not logged. Its outcome is 'sent', not 'ok': at this point nobody knows whether the receiver
+  // will get it. A failure is logged again after, under the same delivery id and without the
+  // records; its error class tells the subject report whether anything can have left
+  // (audit/subject-report.ts).
   await app.audit.record(
     access.entry({
       mode: 'webhook',
-      outcome: 'ok',
+      outcome: 'sent',
       subjectKeys: batch.subjectKeys,
       recordCount: batch.events.filter((e) => e.type !== 'marker').length,
       query: { subscription: sub.id, after: sub.cursor, delivery: deliveryId },

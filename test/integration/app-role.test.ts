@@ -77,6 +77,27 @@ describe('DATABASE_URL', () => {
     }
   });
 
+  it('takes CREATE on schema public away from PUBLIC (PostgreSQL 14’s default), and refuses a role that may still create there', async () => {
+    const database = await createTestDatabase();
+    const role = `brx_app_${suffix()}`;
+    onFileEnd(() => asAdmin(database.ownerUrl, [`drop owned by ${role}`, `drop role if exists ${role}`]));
+    // the schema as PostgreSQL 14 and earlier create it
+    await asAdmin(database.ownerUrl, ['grant create on schema public to public']);
+    const config = loadConfig({ BRX_HOME: await brxHome(), DATABASE_URL: database.ownerUrl, BRX_DATABASE_APP_ROLE: role });
+    const runtime = await openRuntime(config, quiet);
+    try {
+      await assert.rejects(sql`create function public.brx_planted() returns int language sql as 'select 1'`.execute(runtime.db), /permission denied/);
+      await assert.rejects(sql`create table public.brx_planted (id int)`.execute(runtime.db), /permission denied/);
+      assert.deepEqual((await inspectApplicationRole(runtime.db)).problems, []);
+    } finally {
+      await runtime.close();
+    }
+
+    // a grant brx does not undo (to the role itself, as a DBA might make): it refuses to serve, naming it
+    await asAdmin(database.ownerUrl, [`grant create on schema public to ${role}`]);
+    await assert.rejects(openRuntime(config, quiet), new RegExp(`will not serve as database role "${role}": ${role} may create objects in schema public`));
+  });
+
   it('refuses to serve as a superuser, or as the owner of the tables, saying why', async () => {
     const database = await createTestDatabase();
     await assert.rejects(

@@ -13,6 +13,7 @@ import { entryHash } from '../../exchange/audit/chain.ts';
 import { checkpointSignatureHolds, parseCheckpoints } from '../../exchange/audit/checkpoints.ts';
 import { readHead } from '../../exchange/audit/store.ts';
 import { verifyChain } from '../../exchange/audit/verify.ts';
+import { ManualClock } from '../../exchange/clock.ts';
 import { AuditWriter } from '../../exchange/audit/writer.ts';
 import type { Db } from '../../exchange/db/database.ts';
 import type { AuditLog } from '../../exchange/db/schema.ts';
@@ -89,7 +90,14 @@ async function rewrite(
 const verify = async (app: TestApp, token = app.adminToken) => {
   const res = await app.call(token, { method: 'GET', url: '/v1/audit/verify' });
   assert.equal(res.statusCode, 200, res.body);
-  return res.json() as { intact: boolean; scope: string; logs: Record<string, unknown>[] };
+  return res.json() as {
+    intact: boolean;
+    scope: string;
+    olderEntriesWalked?: boolean;
+    note?: string;
+    lastFullVerification?: { finishedAt: string; intact: boolean } | null;
+    logs: Record<string, unknown>[];
+  };
 };
 const logOf = (report: { logs: Record<string, unknown>[] }, log: AuditLog) => report.logs.find((l) => l.log === log)!;
 
@@ -132,7 +140,11 @@ describe('signed checkpoints', () => {
     const anchored = await readHead(t.database.db, 'admin');
     for (let i = 0; i < 3; i++) await buildDepartment(t);
     const head = await readHead(t.database.db, 'admin');
-    const admin = logOf(await verify(t, auditor), 'admin');
+    const quick = await verify(t, auditor);
+    // intact, but for the entries walked only, and the answer says so in its own words
+    assert.deepEqual([quick.intact, quick.scope, quick.olderEntriesWalked, quick.lastFullVerification], [true, 'since-checkpoint', false, null]);
+    assert.match(String(quick.note), /older entries were not re-walked.*full verification/);
+    const admin = logOf(quick, 'admin');
     assert.equal(admin.intact, true);
     assert.equal(admin.fromSeq, anchored.seq);
     assert.equal(typeof admin.checkpointAt, 'string');
@@ -158,6 +170,7 @@ describe('signed checkpoints', () => {
     assert.equal(job.report.intact, true);
     assert.equal(logOf(job.report, 'admin').fromSeq, 0);
     assert.equal(job.report.checkpoints.intact, true);
+    assert.deepEqual((await verify(t, auditor)).lastFullVerification, { startedAt: job.startedAt, finishedAt: job.finishedAt, intact: true }, 'the quick check names it');
     assert.ok(job.report.checkpoints.holding >= 2);
     const admin = job.progress.find((p: { stage: string }) => p.stage === 'admin');
     assert.equal(admin.checked, admin.total);
@@ -270,5 +283,65 @@ describe('a chain recomputed after a checkpoint', () => {
     const result = await cli(t, ['--checkpoints', file]); // the key from BRX_AUDIT_KEY_FILE on this machine
     assert.equal(result.code, 1);
     assert.match(result.stdout, /line 1 .*its signature does not hold/);
+  });
+});
+
+describe('a checkpoint file that is empty or cut short', () => {
+  const download = async (app: TestApp, name: string) => {
+    const file = path.join(app.config.home, name);
+    await writeFile(file, (await app.call(app.adminToken, { method: 'GET', url: '/v1/audit/checkpoints' })).body);
+    return file;
+  };
+
+  it('fails when a log with entries has no checkpoint in the file, instead of passing with none checked', async () => {
+    const fresh = await startTestApp(); // the shared one's chain was rewritten above
+    await buildDepartment(fresh);
+    await fresh.app.checkpoints.checkpoint();
+    const empty = path.join(fresh.config.home, 'empty.ndjson');
+    await writeFile(empty, '');
+    const head = await readHead(fresh.database.db, 'admin');
+    const result = await cli(fresh, ['--log', 'admin', '--checkpoints', empty]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.ok(result.stdout.includes(`admin log: the file has no checkpoint of the admin log, which has ${head.seq} entries`), result.stdout);
+    assert.ok(result.stdout.includes(`all ${head.seq} entries unanchored`), result.stdout);
+
+    // a current file: the newest checkpoint, nothing after it, no warning
+    const current = await cli(fresh, ['--log', 'admin', '--checkpoints', await download(fresh, 'current.ndjson'), '--strict']);
+    assert.equal(current.code, 0, current.stdout + current.stderr);
+    assert.match(current.stdout, new RegExp(`newest holding is entry ${head.seq}, signed \\S+ \\(line \\d+\\); 0 of ${head.seq} entries after it\n`));
+    assert.doesNotMatch(current.stdout, /warning/);
+  });
+
+  it('says which entries a file cut short no longer vouches for, warns when its newest checkpoint is old, and fails with --strict', async () => {
+    // checkpoints signed two days before the entries that follow them: the checkpointer's clock
+    // is the app's, an entry's time the wall clock's, so the file looks as one left unrenewed
+    const other = await startTestApp({}, { clock: new ManualClock(new Date(Date.now() - 2 * 86_400_000)) });
+    await buildDepartment(other);
+    const [kept] = (await other.app.checkpoints.checkpoint()).filter((c) => c.log === 'admin');
+    for (let i = 0; i < 3; i++) await buildDepartment(other);
+    const [cut] = (await other.app.checkpoints.checkpoint()).filter((c) => c.log === 'admin');
+    assert.ok(kept && cut && cut.seq > kept.seq + 1);
+    const full = await download(other, 'full.ndjson');
+    const lines = (await readFile(full, 'utf8')).trimEnd().split('\n');
+    const short = path.join(other.config.home, 'short.ndjson');
+    // the newest lines deleted: every line left still holds
+    await writeFile(short, `${lines.filter((l) => JSON.parse(l).seq <= kept.seq).join('\n')}\n`);
+    await rewrite(other.database.ownerDb, 'admin', kept.seq + 1, (row) => {
+      row.detail = { name: 'forged' };
+    });
+    const head = await readHead(other.database.db, 'admin');
+
+    assert.equal((await cli(other, ['--log', 'admin', '--checkpoints', full])).code, 1, 'the whole file catches the rewrite');
+    const warned = await cli(other, ['--log', 'admin', '--checkpoints', short]);
+    assert.equal(warned.code, 0, warned.stdout + warned.stderr);
+    assert.ok(
+      warned.stdout.includes(`newest holding is entry ${kept.seq}, signed ${kept.at} (line `) &&
+        warned.stdout.includes(`; ${head.seq - kept.seq} of ${head.seq} entries after it (STALE)`),
+      warned.stdout,
+    );
+    assert.match(warned.stdout, new RegExp(`warning: the newest admin checkpoint that holds \\(line \\d+, entry ${kept.seq}, .*${head.seq - kept.seq} entries after it are vouched for by no checkpoint`));
+    const strict = await cli(other, ['--log', 'admin', '--checkpoints', short, '--strict']);
+    assert.equal(strict.code, 1, strict.stdout + strict.stderr);
+    assert.match(strict.stdout, /checkpoints: BROKEN/);
   });
 });

@@ -221,8 +221,61 @@ describe('a webhook subscription', () => {
     assert.equal(await deliverWebhooks(t.app), 1);
     assert.deepEqual((JSON.parse(received[1]!.body) as EventBatch).events.map((e) => e.offset), [2, 3], 'replayed from the offset asked for');
     const audited = await t.database.db.selectFrom('audit_access').select(['outcome']).where('system_id', '=', s.system.id).where('mode', '=', 'webhook').execute();
-    // every POST is logged before it leaves, and each failed one again after, without records
+    // every POST is logged before it leaves (as sent: its fate unknown), and each failed one again after, without records
     const count = (outcome: string) => audited.filter((a) => a.outcome === outcome).length;
-    assert.deepEqual([count('ok'), count('error')], [attempts, attempts - received.length], 'attempts are in the access log');
+    assert.deepEqual([count('sent'), count('ok'), count('error')], [attempts, 0, attempts - received.length], 'attempts are in the access log');
+  });
+
+  it('shows the data subject a delivery that may have reached the receiver, never one that could not have left', async () => {
+    const listening = async (status: number) => {
+      const server = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(status).end());
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      onFileEnd(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    };
+    // a port that was just listening and no longer is: connections to it are refused
+    const gone = createServer();
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    const refusedUrl = `http://127.0.0.1:${(gone.address() as AddressInfo).port}/hook`;
+    await new Promise<void>((resolve) => gone.close(() => resolve()));
+
+    const d = await dataset();
+    const [dead, answering, erring] = [await subscriber(d.id), await subscriber(d.id), await subscriber(d.id)];
+    const secret = 'subscription-secret-0123';
+    const subs = [
+      await subscribe(dead, { dataset: d.code, delivery: 'webhook', url: refusedUrl, secret }),
+      await subscribe(answering, { dataset: d.code, delivery: 'webhook', url: await listening(200), secret }),
+      await subscribe(erring, { dataset: d.code, delivery: 'webhook', url: await listening(503), secret }),
+    ];
+    const record = licence();
+    await publish(d.code, [upsert(record)]);
+
+    // the dead receiver is tried again and again (so is the 503 one, whenever it is due)
+    assert.equal(await deliverWebhooks(t.app), 1);
+    for (let retry = 0; retry < 3; retry += 1) {
+      const view = await status(dead, subs[0]!.id);
+      assert.equal(view.lastError, 'connection refused');
+      clock.set(new Date(Date.parse(view.nextAttemptAt)));
+      await deliverWebhooks(t.app);
+    }
+    const tried = await t.database.db.selectFrom('audit_access').select(['outcome']).where('system_id', '=', dead.system.id).where('mode', '=', 'webhook').execute();
+    assert.deepEqual([tried.filter((a) => a.outcome !== 'error').length, tried.filter((a) => a.outcome === 'error').length], [4, 4], 'the auditor still sees every attempt');
+
+    const issued = await t.call(t.adminToken, { method: 'POST', url: `/v1/subjects/${record.uscc}/tokens`, payload: { validDays: 3 } });
+    assert.equal(issued.statusCode, 201, issued.body);
+    const report = await t.call(issued.json().token, { method: 'GET', url: `/v1/subjects/${record.uscc}/access-report` });
+    assert.equal(report.statusCode, 200, report.body);
+    const deliveries = (system: SystemCreated) =>
+      report.json().items.filter((i: { system: string; mode: string }) => i.system === system.system.name && i.mode === 'webhook').length;
+    const erringSent = await t.database.db.selectFrom('audit_access').select('seq').where('system_id', '=', erring.system.id).where('outcome', '<>', 'error').execute();
+    assert.ok(erringSent.length >= 1);
+    assert.deepEqual(
+      [deliveries(dead), deliveries(answering), deliveries(erring)],
+      [0, 1, erringSent.length],
+      'refused connections delivered nothing; a 200 is one delivery; a 503 may have been read by the receiver, so it is shown',
+    );
   });
 });

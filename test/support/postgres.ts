@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { ensureApplicationRole, grantApplicationPrivileges } from '../../exchange/db/app-role.ts';
+import { closeSchemaToPublic, ensureApplicationRole, grantApplicationPrivileges } from '../../exchange/db/app-role.ts';
 import { createDb } from '../../exchange/db/database.ts';
 import { startEmbeddedDatabase } from '../../exchange/db/embedded.ts';
 import { migrateToLatest } from '../../exchange/db/migrate.ts';
@@ -101,6 +101,7 @@ export async function createTemplate(serverUrl: string): Promise<string> {
   try {
     await migrateToLatest(db);
     await ensureApplicationRole(db, testAppRole, decodeURIComponent(new URL(appUrl(serverUrl, name)).password));
+    await closeSchemaToPublic(db);
     await grantApplicationPrivileges(db, testAppRole);
   } finally {
     await db.destroy();
