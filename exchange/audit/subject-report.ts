@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { AccessReport } from '../../contracts/generated/api.ts';
 import { lookupKey } from '../../registries/identifiers/formats.ts';
 import type { Db } from '../db/database.ts';
+import { nothingSentFailures } from '../outbound/post.ts';
 
 /** A person's ID number (15 or 18 characters) or an organisation's credit code, in the form the access log keeps. */
 export function subjectKey(id: string): string {
@@ -10,12 +11,12 @@ export function subjectKey(id: string): string {
 }
 
 /**
- * The failure classes (outbound/post.ts) of a POST that never reached the receiver: refused by
+ * The failure classes of a POST that never reached the receiver (outbound/post.ts): refused by
  * the outbound rules, no address, nothing listening. A timeout, a reset connection, a TLS error or
  * an HTTP status is not among them: the body may have arrived, and a subject is better told of a
  * delivery that may not have happened than not told of one that did.
  */
-const nothingLeftPattern = '^(connection refused|DNS lookup failed|host unreachable|address not allowed|URL not allowed)';
+const nothingLeftPattern = `^(${nothingSentFailures.join('|')})`;
 
 /**
  * A webhook batch logged as 'sent' whose delivery then failed before anything left brx. Found

@@ -54,6 +54,9 @@ export function failureClass(error: unknown): string {
  */
 export const hostRefused = 'host not allowed or not found';
 
+/** The failure classes (prefixes) of a POST whose body never left brx: refused by the rules, no address, nothing listening. */
+export const nothingSentFailures = ['connection refused', 'DNS lookup failed', 'host unreachable', 'address not allowed', 'URL not allowed', hostRefused] as const;
+
 const hiddenForNames = (failure: string) => failure === 'DNS lookup failed' || failure.startsWith('address not allowed');
 
 /** The failure class of a URL refused before any lookup (scheme, IP literal), or null. */
