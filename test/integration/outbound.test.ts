@@ -196,7 +196,7 @@ describe('webhook deliveries', () => {
   });
 
   it('are in the access log before they leave', async () => {
-    const found: { ok: number; delivery: number }[] = [];
+    const found: { sent: number; delivery: number }[] = [];
     const receiver = await startReceiver(async (hook, res) => {
       const body = JSON.parse(hook.body) as { subscription: string };
       // what an auditor would find if the exchange died right now
@@ -204,7 +204,7 @@ describe('webhook deliveries', () => {
         select outcome, query->>'delivery' as delivery from audit_access
          where mode = 'webhook' and query->>'subscription' = ${body.subscription}`.execute(t.database.db);
       found.push({
-        ok: rows.rows.filter((r) => r.outcome === 'ok').length,
+        sent: rows.rows.filter((r) => r.outcome === 'sent').length,
         delivery: rows.rows.filter((r) => r.delivery === hook.headers[webhookHeaders.delivery]).length,
       });
       res.writeHead(204).end();
@@ -214,7 +214,7 @@ describe('webhook deliveries', () => {
     await webhook(s, d.code, receiver.url);
     await publish(d.code);
     assert.equal(await deliverWebhooks(t.app), 1);
-    assert.deepEqual(found, [{ ok: 1, delivery: 1 }], 'the entry was committed before the POST reached the receiver');
+    assert.deepEqual(found, [{ sent: 1, delivery: 1 }], 'the entry was committed before the POST reached the receiver');
     const [entry] = await t.database.db.selectFrom('audit_access').select(['record_count', 'subject_keys']).where('system_id', '=', s.system.id).where('mode', '=', 'webhook').execute();
     assert.equal(entry!.record_count, 1);
     await quiet();
