@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -102,8 +103,13 @@ async function applicationUrl(config: Config, owner: Db, ownerUrl: string): Prom
 export async function openRuntime(
   config: Config,
   log: (msg: string) => void,
-  options: { onFatal?: (error: Error) => void } = {},
+  options: { onFatal?: (error: Error) => void; existing?: boolean } = {},
 ): Promise<Runtime> {
+  // A command that inspects an exchange (audit verify, keys) must not make an empty one where it
+  // was pointed at the wrong home, and then report on that: "intact, 0 entries" would read as a pass.
+  if (options.existing && !config.databaseUrl && !existsSync(path.join(config.home, 'postgres', 'pgdata', 'PG_VERSION'))) {
+    throw new Error(`no brx database in ${config.home}: set BRX_HOME to the exchange's home (or DATABASE_URL to its database); this command does not create one`);
+  }
   const embedded = config.databaseUrl
     ? null
     : await startEmbeddedDatabase(path.join(config.home, 'postgres'), { log, ...(options.onFatal ? { onFatal: options.onFatal } : {}) });

@@ -38,7 +38,7 @@ Department roles (dept_admin, approver) are given over the API by an admin.`,
       return 2;
     }
     const actor = { actor: { kind: 'platform', name: `cli:${process.env.USER ?? 'unknown'}` } } as const;
-    const runtime = await openRuntime(loadConfig(), () => {});
+    const runtime = await openRuntime(loadConfig(), () => {}, { existing: true });
     try {
       let generated: string | undefined;
       if (action === 'create') {

@@ -89,7 +89,7 @@ Exits 0 when everything checked holds, 1 when something does not, 2 on a usage e
       }
     }
     const logs: AuditLog[] = values.log ? [values.log as AuditLog] : ['admin', 'access'];
-    const runtime = await openRuntime(config, () => {});
+    const runtime = await openRuntime(config, () => {}, { existing: true });
     try {
       const reports: ChainReport[] = [];
       for (const log of logs) reports.push(await verifyChain(runtime.db, log, { onProgress: progressLine(`${log} log`) }));

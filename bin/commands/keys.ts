@@ -28,7 +28,7 @@ Running exchanges keep working during a rotation. API keys are hashes and are no
       return 2;
     }
     const config = loadConfig();
-    const runtime = await openRuntime(config, () => {});
+    const runtime = await openRuntime(config, () => {}, { existing: true });
     try {
       if (action === 'status') {
         const box = new SecretBox(config);

@@ -60,9 +60,11 @@ export async function auditRoutes(
     });
   }
 
-  const quickNote =
-    'Only the entries after each log’s last signed checkpoint (fromSeq) were hashed; older entries were not re-walked. ' +
-    'To re-walk every entry and check every checkpoint, run a full verification: POST /v1/audit/verify/jobs, or brx audit verify --checkpoints FILE.';
+  const fullRun = 'To re-walk every entry and check every checkpoint, run a full verification: POST /v1/audit/verify/jobs, or brx audit verify --checkpoints FILE.';
+  const quickNote = (walkedAll: boolean) =>
+    walkedAll
+      ? `No log has a signed checkpoint yet, so every entry was hashed; nothing was compared with a checkpoint. ${fullRun}`
+      : `Only the entries after each log’s last signed checkpoint (fromSeq) were hashed; older entries were not re-walked. ${fullRun}`;
 
   app.get<{ Reply: AuditVerifyReport }>('/v1/audit/verify', {
     config: { access: auditors },
@@ -83,7 +85,7 @@ export async function auditRoutes(
         // intact here vouches for the entries walked, not the log: older ones were last re-hashed
         // by a full verification, whose time (or absence) the answer says
         olderEntriesWalked: logs.every((l) => l.fromSeq === 0),
-        note: quickNote,
+        note: quickNote(logs.every((l) => l.fromSeq === 0)),
         lastFullVerification: jobs.lastFull(),
         logs,
       };

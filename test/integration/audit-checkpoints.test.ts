@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -198,6 +199,33 @@ describe('signed checkpoints', () => {
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stderr, /access log: 5,000 of 12,0\d\d checked/);
     assert.match(result.stdout, /access: intact, 12,?0\d\d entries/);
+  });
+});
+
+describe('before the first checkpoint', () => {
+  it('the quick verification walks every entry and does not claim to have skipped any', async () => {
+    const fresh = await startTestApp();
+    const quick = await verify(fresh, fresh.adminToken);
+    assert.deepEqual([quick.intact, quick.olderEntriesWalked], [true, true]);
+    assert.match(String(quick.note), /no log has a signed checkpoint yet, so every entry was hashed/i);
+    assert.doesNotMatch(String(quick.note), /not re-walked/);
+  });
+});
+
+describe('the CLI pointed at the wrong home', () => {
+  it('refuses, instead of verifying an empty database it made there (which would read as a pass)', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'brx-not-a-home-'));
+    try {
+      const r = await run(process.execPath, ['bin/brx.js', 'audit', 'verify'], { env: { ...process.env, BRX_HOME: home, DATABASE_URL: '' } }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /no brx database in .*set BRX_HOME to the exchange's home/);
+      assert.deepEqual(await readdir(home), [], 'nothing was created there');
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
 
