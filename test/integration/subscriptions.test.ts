@@ -8,6 +8,7 @@ import { ManualClock } from '../../exchange/clock.ts';
 import { verifyWebhook } from '../../exchange/delivery/webhook.ts';
 import { deliverWebhooks } from '../../exchange/subscriptions/webhooks.ts';
 import { buildDepartment, buildNode, buildSystem, startTestApp, type TestApp } from '../support/app.ts';
+import { until } from '../support/database.ts';
 import { loopbackReceivers } from '../support/receiver.ts';
 import { buildDataset, licence, sendBatch, upsert } from '../support/catalog.ts';
 import { onFileEnd } from '../support/database.ts';
@@ -113,7 +114,7 @@ describe('a pull subscription', () => {
     const sub = await subscribe(s, { dataset: d.code, delivery: 'pull' });
     const started = Date.now();
     const waiting = poll(s, sub.id, 'wait=20');
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => t.app.events.waiting > 0); // the consumer is waiting now
     await publish(d.code, [upsert(licence())]);
     const batch = await waiting;
     assert.equal(batch.events.length, 1);
