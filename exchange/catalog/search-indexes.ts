@@ -77,8 +77,8 @@ export async function buildSearchIndexes(db: Db, onProgress: (message: string) =
     .execute();
   const wanted = datasets.flatMap((d) => wantedOf(d.id, d.fields as SearchableFields));
   const before = await statesOf(db, wanted.map((w) => w.name));
-  const todo = wanted.filter((w) => before.get(w.name) !== 'ready');
-  if (todo.length === 0) return { built: 0, rebuilt: 0 };
+  const unbuilt = wanted.filter((w) => before.get(w.name) !== 'ready');
+  if (unbuilt.length === 0) return { built: 0, rebuilt: 0 };
   return db.connection().execute(async (conn) => {
     const { rows } = await sql<{ got: boolean }>`select pg_try_advisory_lock(${builderLock}) as got`.execute(conn);
     if (!rows[0]!.got) return { built: 0, rebuilt: 0 };
@@ -89,7 +89,7 @@ export async function buildSearchIndexes(db: Db, onProgress: (message: string) =
       await sql`set statement_timeout = 0`.execute(conn);
       // identifiers cannot be bound parameters: the field is a contract property name and the id a uuid, both quoted
       const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
-      for (const w of todo) {
+      for (const w of unbuilt) {
         // under the lock no other builder runs: an index still INVALID now is a failed build's leftover
         const now = (await statesOf(conn as Db, [w.name])).get(w.name);
         if (now === 'ready') continue;

@@ -47,7 +47,7 @@ export async function storePayload(trx: Tx, batchRowId: string, gzip: Buffer): P
 /** Why a quarantined copy differs from what was sent: said with the record's errors. */
 const keptSafelyNote = {
   pointer: '/',
-  message: 'kept here with unstorable characters spelled as \\uXXXX escapes, non-finite numbers as null and levels deeper than 64 cut',
+  message: 'kept here with unstorable characters spelled as \\u escapes (a NUL as \\u0000), non-finite numbers as null and levels deeper than 64 replaced by a note',
 };
 
 /**
