@@ -9,6 +9,8 @@ export interface Config {
   readonly home: string;
   readonly databaseUrl: string | undefined;
   readonly host: string;
+  /** proxies whose X-Forwarded-* headers are believed (a TLS terminator in front of brx); none by default */
+  readonly trustProxy: readonly string[];
   readonly port: number;
   readonly dbPoolSize: number;
   readonly dbStatementTimeoutMs: number;
@@ -53,6 +55,7 @@ export const configDefaults = {
   BRX_HOME: './.brx',
   BRX_HOST: '127.0.0.1',
   BRX_PORT: 8080,
+  BRX_TRUST_PROXY: '',
   BRX_DB_POOL_SIZE: 10,
   BRX_DB_STATEMENT_TIMEOUT_MS: 30_000,
   BRX_BODY_LIMIT_BYTES: 17 * 1024 * 1024,
@@ -147,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     home,
     databaseUrl,
     host: env.BRX_HOST || configDefaults.BRX_HOST,
+    trustProxy: list(env.BRX_TRUST_PROXY),
     port: integer(env, 'BRX_PORT', 0, 65535),
     dbPoolSize: integer(env, 'BRX_DB_POOL_SIZE', 1, 1000),
     dbStatementTimeoutMs: integer(env, 'BRX_DB_STATEMENT_TIMEOUT_MS', 0, 24 * 3600 * 1000),

@@ -12,6 +12,7 @@ import { caseRoutes } from './cases/routes.ts';
 import { runCaseScheduler } from './cases/scheduler.ts';
 import { buildSearchIndexes } from './catalog/search-indexes.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { consoleRoutes } from './console/plugin.tsx';
 import type { EventLog } from './events/event-log.ts';
 import { PgEventLog } from './events/pg-event-log.ts';
 import { grantRoutes } from './grants/routes.ts';
@@ -94,6 +95,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler,
     frameworkErrors,
     forceCloseConnections: 'idle',
+    // behind a TLS terminator the console's cookies are Secure only if its X-Forwarded-Proto is believed
+    ...(config.trustProxy.length ? { trustProxy: [...config.trustProxy] } : {}),
   };
   // before anything listens: the wrong key file stops the start here, with a message
   const secrets = await openSecrets(config, db);
@@ -164,6 +167,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(notificationRoutes, { db });
   await app.register(subscriptionRoutes, { db });
   await app.register(subjectRoutes, { db });
+  await app.register(consoleRoutes);
   startBackgroundJobs(app);
   checkpoints.start(config.auditCheckpointIntervalSeconds);
   return app;

@@ -39,7 +39,7 @@ export class ExchangeClient {
       res = await fetch(`${this.url}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.apiKey}`, ...init.headers },
-        ...(init.body ? { body: init.body } : {}),
+        ...(init.body ? { body: new Uint8Array(init.body) } : {}),
         redirect: 'error',
         signal: AbortSignal.timeout(this.timeoutMs),
       });

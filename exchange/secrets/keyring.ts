@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
@@ -121,6 +121,14 @@ export class SecretBox {
 
   get currentKeyId(): string {
     return this.#keys[this.#keys.length - 1]!.id;
+  }
+
+  /**
+   * A key for another purpose (the console's CSRF tokens), derived from the current secret key, so
+   * every exchange process sharing the key derives the same one and nothing new needs storing.
+   */
+  derive(purpose: string): Buffer {
+    return createHmac('sha256', this.#keys[this.#keys.length - 1]!.key).update(`brx-derived\0${purpose}`).digest();
   }
 
   knows(id: string): boolean {

@@ -202,7 +202,7 @@ describe('an export (部门批量下载)', () => {
     let bytes = 0;
     let tail = '';
     const decoder = new TextDecoder();
-    for await (const chunk of res.body!) {
+    for await (const chunk of res.body! as unknown as AsyncIterable<Uint8Array>) {
       bytes += chunk.byteLength;
       const text = tail + decoder.decode(chunk, { stream: true });
       const parts = text.split('\n');

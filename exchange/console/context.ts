@@ -1,0 +1,65 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import { renderToString } from 'preact-render-to-string';
+import type { Role } from '../db/schema.ts';
+import { ConsoleApi } from './api.ts';
+import { common, type Lang, langOf } from './i18n.ts';
+import { csrfBinding, type Viewer, viewerOf } from './session.ts';
+
+/** What a page knows about the request: who, in which language, and how to reach the API. */
+export interface PageContext {
+  readonly lang: Lang;
+  readonly t: ReturnType<typeof common>;
+  readonly viewer: Viewer;
+  readonly api: ConsoleApi;
+  /** the CSRF token every form of the page carries */
+  readonly csrf: string;
+  /** the path and query of this page */
+  readonly url: string;
+  /** the form fields of a POST, as strings (repeated names as arrays) */
+  readonly form: Record<string, string | string[] | undefined>;
+  has(role: Role): boolean;
+}
+
+export async function contextOf(request: FastifyRequest, reply: FastifyReply, viewer: Viewer): Promise<PageContext> {
+  const lang = langOf(request);
+  const csrf = await reply.generateCsrf({ userInfo: csrfBinding(request) });
+  return {
+    lang,
+    t: common(lang),
+    viewer,
+    api: new ConsoleApi(request.server, viewer.token, request.id),
+    csrf,
+    url: request.url,
+    form: (request.body && typeof request.body === 'object' ? request.body : {}) as PageContext['form'],
+    has: (role) => viewer.person.roles.some((r) => r.role === role),
+  };
+}
+
+export function sendPage(reply: FastifyReply, page: VNode, status = 200): FastifyReply {
+  return reply
+    .status(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(`<!doctype html>${renderToString(page)}`);
+}
+
+/** A form field's values as a list (checkboxes repeat their name; one ticked box gives a string). */
+export function many(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).filter((v) => v !== '');
+}
+
+export function one(value: string | string[] | undefined): string {
+  if (value === undefined) return '';
+  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
+}
+
+/** A local path to go back to after signing in; anything else (another site) becomes "/". */
+export function localPath(value: string | undefined): string {
+  return value && /^\/(?![/\\])/.test(value) ? value : '/';
+}
+
+export type PageHandler = (ctx: PageContext, request: FastifyRequest, reply: FastifyReply) => Promise<VNode | FastifyReply>;
+
+export { viewerOf };
