@@ -18,6 +18,7 @@ import { PgEventLog } from './events/pg-event-log.ts';
 import { grantRoutes } from './grants/routes.ts';
 import { deliverNotifications } from './notifications/outbox.ts';
 import { notificationRoutes } from './notifications/routes.ts';
+import { statsRoutes } from './stats/routes.ts';
 import { subscriptionRoutes } from './subscriptions/routes.ts';
 import { deliverWebhooks } from './subscriptions/webhooks.ts';
 import { loadOrCreateAuditKey } from './audit/audit-key.ts';
@@ -167,6 +168,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(notificationRoutes, { db });
   await app.register(subscriptionRoutes, { db });
   await app.register(subjectRoutes, { db });
+  await app.register(statsRoutes, { db });
   await app.register(consoleRoutes);
   startBackgroundJobs(app);
   checkpoints.start(config.auditCheckpointIntervalSeconds);

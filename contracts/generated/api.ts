@@ -1438,6 +1438,75 @@ export interface EventsQuery {
   wait?: number;
 }
 /**
+ * What flowed through the exchange per day, how far subscriptions lag, and open data-quality issues, for the datasets the caller's departments provide (all datasets for auditors and platform admins)
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "ExchangeStats".
+ */
+export interface ExchangeStats {
+  from: string;
+  until: string;
+  /**
+   * every day of the period, oldest first, days with nothing included
+   */
+  days: {
+    /**
+     * a calendar day in China Standard Time
+     */
+    day: string;
+    /**
+     * records accepted by ingest (new or changed)
+     */
+    recordsIn: number;
+    /**
+     * records handed to consumers: reads, exports, verifications and deliveries that succeeded
+     */
+    recordsOut: number;
+  }[];
+  /**
+   * live subscriptions, the most behind first (at most 50)
+   */
+  subscriptions: {
+    id: string;
+    system: {
+      id: string;
+      name: string;
+    };
+    dataset: string;
+    datasetName: string;
+    delivery: 'pull' | 'webhook';
+    status: 'active' | 'failing';
+    /**
+     * events of the dataset not yet acknowledged (head offset − cursor)
+     */
+    lag: number;
+    lastDeliveryAt: string | null;
+  }[];
+  /**
+   * open data-quality issues per dataset and kind
+   */
+  qualityIssues: {
+    dataset: string;
+    datasetName: string;
+    kind: string;
+    open: number;
+  }[];
+}
+/**
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "ExchangeStatsQuery".
+ */
+export interface ExchangeStatsQuery {
+  /**
+   * how many calendar days (China Standard Time), ending today
+   */
+  days?: number;
+  /**
+   * only this providing department (auditors and platform admins; others see their own departments)
+   */
+  department?: string;
+}
+/**
  * One line of an NDJSON export (application/x-ndjson): one record as the caller's grant shows it, with the cursor to resume after it (?after=)
  *
  * This interface was referenced by `BrxApi`'s JSON-Schema

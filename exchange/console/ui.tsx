@@ -21,7 +21,7 @@ const nav: readonly NavItem[] = [
   { section: 'audit', href: '/audit', shows: (c) => c.has('auditor') || c.has('platform_admin') },
 ];
 
-export function Layout(props: { ctx: PageContext; title: string; section?: Section; children: ComponentChildren }) {
+export function Layout(props: { ctx: PageContext; title: string; section?: Section; scripts?: string[]; children: ComponentChildren }) {
   const { ctx, title, section } = props;
   const t = ctx.t;
   return (
@@ -31,6 +31,10 @@ export function Layout(props: { ctx: PageContext; title: string; section?: Secti
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · brx`}</title>
         <link rel="stylesheet" href="/assets/console.css" />
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
+        {(props.scripts ?? []).map((src) => (
+          <script key={src} src={src} defer />
+        ))}
       </head>
       <body>
         <a class="skip" href="#main">
@@ -85,6 +89,7 @@ export function Bare(props: { lang: Lang; title: string; children: ComponentChil
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · brx`}</title>
         <link rel="stylesheet" href="/assets/console.css" />
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
       </head>
       <body>
         <main id="main" class="bare">
