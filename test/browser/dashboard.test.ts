@@ -33,12 +33,13 @@ describe('the dashboard', { skip: chromiumMissing }, () => {
     const charts = await page.evaluate(() => {
       const out: Record<string, unknown> = {};
       for (const canvas of Array.from(document.querySelectorAll('canvas'))) {
-        const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): any } }).Chart.getChart(canvas);
+        type Drawing = { config: { type: string }; data: { labels: string[]; datasets: { label: string; data: number[] }[] } };
+        const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): Drawing | undefined } }).Chart.getChart(canvas);
         const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
         out[canvas.id] = {
           type: chart?.config.type,
           labels: chart?.data.labels,
-          series: chart?.data.datasets.map((d: { label: string; data: number[] }) => ({ label: d.label, data: d.data })),
+          series: chart?.data.datasets.map((d) => ({ label: d.label, data: d.data })),
           painted: Array.from(pixels).some((v, i) => i % 4 === 3 && v !== 0),
         };
       }
