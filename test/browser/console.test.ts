@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { adminPassword } from '../support/app.ts';
+import { onFileEnd } from '../support/database.ts';
 import { chromiumMissing, type Console, openBrowser, screenshot, signIn, startConsole } from './support.ts';
 
 describe('the console: sign-in, session cookie, sign-out', { skip: chromiumMissing }, () => {
@@ -55,5 +58,48 @@ describe('the console: sign-in, session cookie, sign-out', { skip: chromiumMissi
     await assert.doesNotReject(page.getByRole('alert').getByText('Wrong username or password').waitFor());
     await screenshot(page, 'console-sign-in-refused-en');
     await page.close();
+  });
+
+  it('refuses a form posted from another site, a post without the token, and a token of another session', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, web.baseUrl, 'admin', adminPassword);
+    const token = (await context.cookies()).find((c) => c.name === 'brx_session')!.value;
+    const alive = async () => (await web.call(token, { method: 'GET', url: '/v1/auth/me' })).statusCode === 200;
+
+    // another origin on the same host (same site, so even SameSite=Strict cookies go along): a
+    // page that posts a form to the console the moment it loads
+    const attacker = createServer((_req, res) => {
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.end(`<!doctype html><form method="post" action="${web.baseUrl}/logout"><input name="_csrf" value="forged"></form>
+        <script>document.forms[0].submit()</script>`);
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    onFileEnd(() => new Promise<void>((resolve) => attacker.close(() => resolve())));
+    const answer = page.waitForResponse((r) => r.url() === `${web.baseUrl}/logout`);
+    await page.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`);
+    assert.equal((await answer).status(), 403);
+    await assert.doesNotReject(page.getByRole('alert').getByText('页面已过期或来源不可信，请刷新页面后重试').waitFor());
+    await screenshot(page, 'console-cross-site-post-refused');
+    assert.ok(await alive(), 'the forged sign-out did nothing');
+
+    // without an Origin header (not a browser), the CSRF token alone decides
+    const bare = await context.request.post(`${web.baseUrl}/logout`, { form: { x: '1' }, maxRedirects: 0 });
+    assert.equal(bare.status(), 403);
+    const other = await browser.newContext();
+    const otherPage = await other.newPage();
+    await signIn(otherPage, web.baseUrl, 'admin', adminPassword);
+    const othersToken = await otherPage.locator('form[action="/logout"] input[name="_csrf"]').getAttribute('value');
+    const borrowed = await context.request.post(`${web.baseUrl}/logout`, { form: { _csrf: othersToken! }, maxRedirects: 0 });
+    assert.equal(borrowed.status(), 403, "a token is worthless in another person's session");
+    assert.ok(await alive());
+
+    // the console's own form, with its token, does sign out
+    await page.goto(`${web.baseUrl}/`);
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await page.waitForURL(/\/login\?bye=1$/);
+    assert.equal(await alive(), false);
+    await context.close();
+    await other.close();
   });
 });
