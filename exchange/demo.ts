@@ -138,6 +138,9 @@ export async function seedDemo(db: Db, home: string): Promise<DemoSeed> {
       people[b.key] = { username: user.username, password: generatedPassword!, department: b.name };
       userIds[b.key] = user.id;
     }
+    // an auditor of the platform, to try the console's audit pages
+    const auditor = await createUser(trx, { username: 'auditor', displayName: '平台审计员', roles: [{ role: 'auditor', departmentId: null }] }, actor);
+    people.auditor = { username: auditor.user.username, password: auditor.generatedPassword!, department: '平台' };
     const keys = generateKeyPairSync('ed25519');
     const node = await createNode(
       trx,

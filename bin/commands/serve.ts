@@ -84,6 +84,7 @@ audit log, write the last audit checkpoint, close the database.`,
     const lines = [
       '',
       `brx is running at ${address}`,
+      `  console     ${address}/   (web pages: sign in as "${admin.username}"${demo ? ', or as a demo person from the demo file below' : ''})`,
       `  database    ${runtime.embedded ? `embedded PostgreSQL (data in ${config.home}/postgres)` : 'DATABASE_URL'}, as role ${new URL(runtime.databaseUrl).username}`,
       `  audit       checkpoints in ${config.auditCheckpointFile}`,
       `  API docs    ${address}/docs   (OpenAPI: ${address}/openapi.json)`,
