@@ -37,6 +37,10 @@ declare module 'fastify' {
  */
 export async function consoleRoutes(app: FastifyInstance) {
   await app.register(async (c) => {
+    // pages, not API: kept out of the OpenAPI document
+    c.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true } as typeof route.schema;
+    });
     await c.register(cookie);
     await c.register(formbody);
     await c.register(csrf, {

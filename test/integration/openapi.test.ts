@@ -31,6 +31,10 @@ function operations(): [string, { security?: unknown[]; responses: Responses }][
 }
 
 describe('the OpenAPI document', () => {
+  it("documents the API, not the console's web pages", () => {
+    assert.deepEqual(Object.keys(doc.paths).filter((p) => !p.startsWith('/v1/')).sort(), ['/healthz', '/readyz']);
+  });
+
   it('regression: errors were declared application/json under 4XX/5XX; each status is its own application/problem+json Problem', () => {
     for (const [route, op] of operations()) {
       const statuses = Object.keys(op.responses);
