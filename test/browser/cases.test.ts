@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { Case, Grant } from '../../contracts/generated/api.ts';
 import { ManualClock } from '../../exchange/clock.ts';
+import { adminPassword } from '../support/app.ts';
 import { acted, at, buildCaseWorld, type CaseWorld, caseOf, fileRequest } from '../support/cases.ts';
 import { chromiumMissing, type Console, openBrowser, screenshot, signIn, startConsole } from './support.ts';
 
@@ -78,7 +79,8 @@ describe('the approvals inbox, the case page and my grants', { skip: chromiumMis
     await requester.goto(`${web.baseUrl}/cases/${first.trackingNo}`);
     await requester.getByRole('link', { name: '查看授权' }).click();
     await requester.waitForURL(/\/grants\/[0-9a-f-]{36}$/);
-    await assert.doesNotReject(requester.getByText('部分同意').or(requester.getByText('有效')).first().waitFor());
+    await assert.doesNotReject(requester.getByRole('heading', { name: `授权：${w.licences.name}` }).waitFor());
+    await assert.doesNotReject(requester.getByText('统一社会信用代码、企业名称、登记状态').waitFor(), 'the grant page lists the granted fields');
 
     const token = await web.login(w.consumer.user.username, w.consumer.password);
     const grants = (await web.call(token, { method: 'GET', url: '/v1/grants?view=held' })).json().items as Grant[];
@@ -154,6 +156,32 @@ describe('the approvals inbox, the case page and my grants', { skip: chromiumMis
     await again.getByRole('button', { name: '不予共享' }).click();
     await assert.doesNotReject(page.getByRole('status').getByText('已完成：不予共享。').waitFor());
     assert.equal((await caseOf(web, consumer, c.trackingNo)).state, 'rejected');
+
+    // the same page in English
+    await page.getByRole('button', { name: 'English' }).click();
+    await assert.doesNotReject(page.getByRole('heading', { name: `Case ${c.trackingNo}` }).waitFor());
+    await assert.doesNotReject(page.getByRole('region', { name: 'Timeline' }).getByText('Refused').first().waitFor());
+    await assert.doesNotReject(page.getByText('Clock paused or stopped').waitFor(), 'a closed case has no working days left');
+    await screenshot(page, 'cases-rejected-en');
+    await page.context().close();
+  });
+
+  it('the backup post sees that it acts for the absent primary', async () => {
+    const admin = await web.login('admin', adminPassword);
+    const today = '2026-03-13';
+    const away = await web.call(admin, { method: 'POST', url: `/v1/users/${w.approverA.user.id}/absences`, payload: { from: today, until: today, reason: '外出培训' } });
+    assert.equal(away.statusCode, 201, away.body);
+    const consumer = await web.login(w.consumer.user.username, w.consumer.password);
+    const c = await fileRequest(web, consumer, licenceRequest());
+    assert.equal(c.parts[0]!.actingFor?.id, w.approverA.user.id);
+
+    const page = await as(person(w.backupA));
+    await page.goto(`${web.baseUrl}/cases/${c.trackingNo}`);
+    const primary = c.parts[0]!.actingFor!.name;
+    await assert.doesNotReject(page.getByText(`您正以 ${primary} 的 B 角身份办理「${w.licences.name}」`).waitFor());
+    await page.getByRole('region', { name: '受理' }).getByRole('button', { name: '受理' }).click();
+    await assert.doesNotReject(page.getByRole('region', { name: '办理过程' }).getByText(`（代 ${primary}）`).waitFor(), 'the timeline says for whom');
+    await screenshot(page, 'cases-backup-post');
     await page.context().close();
   });
 });

@@ -328,7 +328,9 @@ export const actionName = words(
     dispute: '申请复核',
     rule: '复核结论',
     reassign: '改派',
-    auto: '自动办理',
+    close: '办结',
+    grant_unconditional: '无条件共享，自动授权',
+    refuse_not_shared: '不予共享（目录规定）',
   },
   {
     submit: 'Filed',
@@ -348,7 +350,9 @@ export const actionName = words(
     dispute: 'Review requested',
     rule: 'Ruled',
     reassign: 'Reassigned',
-    auto: 'Settled automatically',
+    close: 'Closed',
+    grant_unconditional: 'Granted at once (unconditional)',
+    refuse_not_shared: 'Refused at once (not shared)',
   },
 );
 

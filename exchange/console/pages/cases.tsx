@@ -320,17 +320,28 @@ function Actions(props: { ctx: PageContext; c: Case; titles: Titles; departments
           <fieldset>
             <legend>{t.rowScope}</legend>
             <p class="muted">{t.rowHelp(scopeText(ctx.lang, c.rowScope))}</p>
-            <label for={`${id}-rowField`}>{t.rowField}</label>
-            <select id={`${id}-rowField`} name="rowField">
-              <option value="">{t.noRowField}</option>
-              {Object.entries(fieldsOf).map(([code, meta]) => (
-                <option key={code} value={code} selected={kept(fa, 'rowField') === code}>
-                  {`${meta?.title ?? code}（${code}）`}
-                </option>
-              ))}
-            </select>
-            <Text id={`${id}-rowPrefix`} name="rowPrefix" label={t.rowPrefix} form={fa} />
-            <Text id={`${id}-rowIn`} name="rowIn" label={t.rowIn} form={fa} />
+            <div>
+              <label for={`${id}-rowField`}>{t.rowField}</label>
+              <br />
+              <select id={`${id}-rowField`} name="rowField">
+                <option value="">{t.noRowField}</option>
+                {Object.entries(fieldsOf).map(([code, meta]) => (
+                  <option key={code} value={code} selected={kept(fa, 'rowField') === code}>
+                    {`${meta?.title ?? code}（${code}）`}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div>
+              <label for={`${id}-rowPrefix`}>{t.rowPrefix}</label>
+              <br />
+              <input id={`${id}-rowPrefix`} name="rowPrefix" value={kept(fa, 'rowPrefix')} />
+            </div>
+            <div>
+              <label for={`${id}-rowIn`}>{t.rowIn}</label>
+              <br />
+              <input id={`${id}-rowIn`} name="rowIn" value={kept(fa, 'rowIn')} />
+            </div>
           </fieldset>
           <label for={`${id}-validUntil`}>{t.validUntil}</label>
           <input id={`${id}-validUntil`} name="validUntil" type="date" value={kept(fa, 'validUntil')} aria-describedby={`${id}-validUntil-help`} />
@@ -542,7 +553,7 @@ function Timeline({ lang, c, departments, titles }: { lang: Lang; c: Case; depar
           return (
             <li key={i}>
               <strong>{actionName(lang, name)}</strong>
-              {e.dataset ? ` · ${e.dataset}` : ''}
+              {e.dataset ? ` · ${c.parts.find((p) => p.dataset === e.dataset)?.datasetName ?? e.dataset}` : ''}
               {' · '}
               <time dateTime={e.at}>{formatTime(lang, e.at)}</time>
               <br />
@@ -552,7 +563,11 @@ function Timeline({ lang, c, departments, titles }: { lang: Lang; c: Case; depar
                 {e.actingFor ? t.onBehalf(e.actingFor.name) : ''}
                 {e.fromState && e.toState && e.fromState !== e.toState ? ` · ${t.stateChange(stateName(lang, e.fromState), stateName(lang, e.toState))}` : ''}
               </span>
-              {e.note ? <p>{e.note}</p> : null}
+              {e.note
+                ? e.note.split('\n').map((line, j) => (
+                    <p key={j}>{line}</p>
+                  ))
+                : null}
               <EntryDetail lang={lang} e={e} departments={departments} titles={titles} />
             </li>
           );
