@@ -570,6 +570,10 @@ export interface Case {
   durationDays: number | null;
   receivedOn: string;
   dueOn: string;
+  /**
+   * working days from today to the deadline on the official calendar: 0 when due today, negative when overdue (working days past it); null while the case is closed, paused or disputed
+   */
+  workingDaysLeft: number | null;
   paused: boolean;
   extendedDays: number | null;
   supplementItems: string[];
@@ -672,7 +676,7 @@ export interface TimelineEntry {
   };
 }
 /**
- * One action on a case. Which fields an action needs: request_supplement items+reason; extend days+reason; transfer toDepartment+reason; decide outcome (approve|reject) with reason and legalBasis on rejection; reject reason+legalBasis; withdraw reason; dispute statement; rule outcome (uphold|reopen)+note
+ * One action on a case. Which fields an action needs: request_supplement items+reason; extend days+reason; transfer toDepartment+reason; escalate reason (hands the case to the supervising level); decide outcome (approve|reject) with reason and legalBasis on rejection; reject reason+legalBasis; withdraw reason; dispute statement; rule outcome (uphold|reopen)+note
  *
  * This interface was referenced by `BrxApi`'s JSON-Schema
  * via the `definition` "CaseActionRequest".
@@ -684,6 +688,7 @@ export interface CaseActionRequest {
     | 'supplement'
     | 'extend'
     | 'transfer'
+    | 'escalate'
     | 'decide'
     | 'correct'
     | 'reject'

@@ -180,7 +180,7 @@ export async function applyAction(trx: Tx, ctx: CaseContext, events: EventLog, t
     throw forbidden('Only the supervising department rules on a dispute');
   }
   if (rule.side === 'provider') {
-    acted = await providerParts(trx, ctx, parts, body, ['decide', 'transfer', 'correct', 'reject'].includes(action));
+    acted = await providerParts(trx, ctx, parts, body, ['decide', 'transfer', 'escalate', 'correct', 'reject'].includes(action));
   }
   const today = dayOf(ctx.now);
   const s: Step = { trx, ctx, events, c, parts, body, acted, today };
@@ -273,6 +273,32 @@ export async function applyAction(trx: Tx, ctx: CaseContext, events: EventLog, t
       Object.assign(detail, { from: part.department_id, to: target.id, toName: target.name });
       note = body.reason!;
       await notify(trx, { users: await peopleOf(trx, target.id) }, { kind: 'assigned', title: `${c.tracking_no} 转办至本部门`, caseId: c.id }, ctx.now);
+      break;
+    }
+
+    case 'escalate': {
+      // 提请上级协调: the department hands the case up a level (as the scheduler does for an idle one);
+      // every level it went through keeps its say (access.ts canActOn)
+      needs(body, ['reason']);
+      const part = acted[0]!;
+      if (part.escalation_level > 0 && part.escalated_to === null) {
+        throw conflict('The case already sits with the platform administrators: there is no level above', [
+          { pointer: '/action', message: 'already escalated to the platform administrators' },
+        ]);
+      }
+      const up = await supervisorOf(trx, part.escalated_to ?? part.department_id);
+      await trx
+        .updateTable('case_parts')
+        .set({ escalated_to: up, escalation_level: part.escalation_level + 1, last_action_at: ctx.now })
+        .where('id', '=', part.id)
+        .execute();
+      await involve(trx, c.id, [up]);
+      to = 'escalated';
+      Object.assign(detail, { to: up ?? 'platform', level: part.escalation_level + 1, manual: true });
+      note = body.reason!;
+      const title = `${c.tracking_no} 提请上级协调办理`;
+      await notify(trx, { users: await peopleOf(trx, up) }, { kind: 'escalated', title, caseId: c.id }, ctx.now);
+      await tellRequester(s, 'escalated', '已提请上级协调办理');
       break;
     }
 

@@ -126,7 +126,7 @@ export async function caseRoutes(app: FastifyInstance, { db }: { db: Db }) {
   app.post<{ Params: TrackingParams; Body: CaseActionRequest }>('/v1/cases/:trackingNo/actions', {
     config: { access: caseReaders },
     schema: {
-      ...describe('cases', 'Act on a case: accept, request_supplement, supplement, extend, transfer, decide, correct, reject, withdraw, dispute, rule'),
+      ...describe('cases', 'Act on a case: accept, request_supplement, supplement, extend, transfer, escalate, decide, correct, reject, withdraw, dispute, rule'),
       params: ref('TrackingParams'),
       body: ref('CaseActionRequest'),
       response: { 200: ref('Case'), ...problemResponses },

@@ -3,8 +3,8 @@ import { conflict } from '../errors.ts';
 
 /**
  * The life of a case. A request: submitted → (needs_supplement ↔ submitted) → under_review →
- * approved | partially_approved | rejected, with withdrawn, transferred, escalated and disputed
- * on the side. An objection ends corrected or rejected instead. Every action names the states it
+ * approved | partially_approved | rejected, with withdrawn, transferred, escalated (by the scheduler
+ * when idle, or by the department handing the case up) and disputed on the side. An objection ends corrected or rejected instead. Every action names the states it
  * may start from; anything else is refused with the actions that are allowed.
  */
 export type CaseKind = 'request' | 'objection';
@@ -34,6 +34,7 @@ export const actionRules: Record<CaseAction, ActionRule> = {
   supplement: { side: 'requester', from: ['needs_supplement'], kinds: ['request', 'objection'] },
   extend: { side: 'provider', from: workable, kinds: ['request', 'objection'] },
   transfer: { side: 'provider', from: workable, kinds: ['request', 'objection'] },
+  escalate: { side: 'provider', from: workable, kinds: ['request', 'objection'] },
   decide: { side: 'provider', from: ['under_review', 'escalated'], kinds: ['request'] },
   correct: { side: 'provider', from: ['under_review', 'escalated'], kinds: ['objection'] },
   reject: { side: 'provider', from: ['under_review', 'escalated'], kinds: ['objection'] },

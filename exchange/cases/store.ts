@@ -144,6 +144,15 @@ export function flagOf(c: Pick<CaseRow, 'state' | 'due_on' | 'paused_at'>, calen
   return calendar.workingDaysBetween(today, c.due_on) <= 2 ? 'yellow' : 'green';
 }
 
+/**
+ * Working days left to the deadline on the calendar: 0 when due today, negative (working days
+ * past it) when overdue; null while the clock does not run (closed, paused, disputed).
+ */
+export function workingDaysLeft(c: Pick<CaseRow, 'state' | 'due_on' | 'paused_at'>, calendar: WorkCalendar, today: Day): number | null {
+  if (!isOpen(c.state) || c.paused_at) return null;
+  return today > c.due_on ? -calendar.workingDaysBetween(c.due_on, today) : calendar.workingDaysBetween(today, c.due_on);
+}
+
 async function names(db: Db, table: 'departments' | 'systems' | 'users', ids: readonly (string | null)[]) {
   const wanted = [...new Set(ids.filter((i): i is string => Boolean(i)))];
   if (wanted.length === 0) return new Map<string, string>();
@@ -210,6 +219,7 @@ export async function presentCases(db: Db, cases: CaseRow[], o: PresentOptions):
       durationDays: c.duration_days,
       receivedOn: c.received_on,
       dueOn: c.due_on,
+      workingDaysLeft: workingDaysLeft(c, o.calendar, today),
       paused: c.paused_at !== null,
       extendedDays: c.extended_days,
       supplementItems: c.supplement_items,

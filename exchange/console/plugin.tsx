@@ -14,6 +14,7 @@ import { auditPages } from './pages/audit.tsx';
 import { casePages } from './pages/cases.tsx';
 import { catalogPages } from './pages/catalog.tsx';
 import { dashboardPages } from './pages/dashboard.tsx';
+import { grantPages } from './pages/grants.tsx';
 import { loginPages } from './pages/login.tsx';
 import { publishingPages } from './pages/publishing.tsx';
 import { requestPages } from './pages/requests.tsx';
@@ -114,6 +115,7 @@ export async function consoleRoutes(app: FastifyInstance) {
     await dashboardPages(c);
     await catalogPages(c);
     await casePages(c);
+    await grantPages(c);
     await requestPages(c);
     await publishingPages(c);
     await auditPages(c);

@@ -57,12 +57,13 @@ describe('a sharing request', () => {
     // 4 Mar (1), 5 (2), Saturday 6 make-up (3), 8–12 (4–8), 15 (9), 16 (10); the 3rd is a holiday
     assert.equal(c.dueOn, '2027-03-16');
     assert.equal(c.flag, 'green');
+    assert.equal(c.workingDaysLeft, 10, 'on the day it is filed, all 10 working days are left');
     assert.equal(c.parts[0]!.assignee?.id, w.approverA.user.id);
     assert.equal(c.parts[0]!.department.id, w.market.id);
     assert.equal(c.timeline?.[0]?.action, 'submit');
     assert.deepEqual(c.allowedActions, ['withdraw']);
     const provider = await caseOf(t, w.approverA.token, c.trackingNo);
-    assert.deepEqual(provider.allowedActions, ['accept', 'request_supplement', 'extend', 'transfer']);
+    assert.deepEqual(provider.allowedActions, ['accept', 'request_supplement', 'extend', 'transfer', 'escalate']);
   });
 
   it('is visible to the requester, the provider and auditors only', async () => {
@@ -92,7 +93,7 @@ describe('a sharing request', () => {
     const c = await fileRequest(t, w.consumer.token, licenceRequest());
     const early = await act(t, w.approverA.token, c.trackingNo, { action: 'decide', outcome: 'approve' });
     assert.equal(early.statusCode, 409);
-    assert.match(early.json().detail, /allowed: accept, request_supplement, extend, transfer, withdraw/);
+    assert.match(early.json().detail, /allowed: accept, request_supplement, extend, transfer, escalate, withdraw/);
     const providerWithdraws = await act(t, w.approverA.token, c.trackingNo, { action: 'withdraw' });
     assert.equal(providerWithdraws.statusCode, 403);
     const requesterAccepts = await act(t, w.consumer.token, c.trackingNo, { action: 'accept' });
@@ -117,6 +118,7 @@ describe('a sharing request', () => {
     assert.equal(paused.state, 'needs_supplement');
     assert.equal(paused.paused, true);
     assert.equal(paused.flag, null);
+    assert.equal(paused.workingDaysLeft, null, 'the clock stands still while the requester supplies');
     const mail = await t.call(w.consumer.token, { method: 'GET', url: '/v1/notifications' });
     const notice = mail.json().items.find((n: { caseNo: string; kind: string }) => n.caseNo === c.trackingNo && n.kind === 'supplement_needed');
     assert.deepEqual(notice.detail.items, ['加盖公章的用途说明', '数据安全承诺书']);
@@ -127,6 +129,7 @@ describe('a sharing request', () => {
     assert.equal(resumed.state, 'submitted');
     assert.equal(resumed.paused, false);
     assert.equal(resumed.dueOn, '2027-03-25');
+    assert.equal(resumed.workingDaysLeft, 9);
     const entry = resumed.timeline!.find((e) => e.action === 'supplement')!;
     assert.equal(entry.attachments[0]!.sha256, 'a'.repeat(64));
   });
@@ -191,13 +194,23 @@ describe('a sharing request', () => {
 
     clock.set(at('2027-03-15'));
     assert.equal((await caseOf(t, w.consumer.token, c.trackingNo)).flag, 'green');
+    assert.equal((await caseOf(t, w.consumer.token, c.trackingNo)).workingDaysLeft, 3);
     await schedulerOn(t, clock, '2027-03-16');
     assert.equal((await caseOf(t, w.consumer.token, c.trackingNo)).flag, 'yellow');
+    assert.equal((await caseOf(t, w.consumer.token, c.trackingNo)).workingDaysLeft, 2);
     const near = await t.call(w.consumer.token, { method: 'GET', url: '/v1/notifications' });
     assert.equal(near.json().items.filter((n: { caseNo: string; kind: string }) => n.caseNo === c.trackingNo && n.kind === 'deadline_near').length, 1);
     await schedulerOn(t, clock, '2027-03-17');
     const again = await t.call(w.consumer.token, { method: 'GET', url: '/v1/notifications' });
     assert.equal(again.json().items.filter((n: { caseNo: string; kind: string }) => n.caseNo === c.trackingNo && n.kind === 'deadline_near').length, 1, 'told once');
+    clock.set(at('2027-03-18'));
+    assert.equal((await caseOf(t, w.consumer.token, c.trackingNo)).workingDaysLeft, 0, 'due today');
+    clock.set(at('2027-03-22'));
+    const overdue = await caseOf(t, w.consumer.token, c.trackingNo);
+    assert.equal(overdue.flag, 'red');
+    assert.equal(overdue.workingDaysLeft, -2, 'Friday 19 and Monday 22 March past the deadline');
+    const listed = await t.call(w.consumer.token, { method: 'GET', url: '/v1/cases?view=mine&flag=red' });
+    assert.equal(listed.json().items.find((i: { trackingNo: string }) => i.trackingNo === c.trackingNo).workingDaysLeft, -2);
     clock.set(at('2027-03-19'));
     assert.equal((await caseOf(t, w.consumer.token, c.trackingNo)).flag, 'red');
     const red = await t.call(t.adminToken, { method: 'GET', url: '/v1/cases?flag=red' });
@@ -207,6 +220,36 @@ describe('a sharing request', () => {
     const decided = await acted(t, w.provinceApprover.token, c.trackingNo, { action: 'decide', outcome: 'reject', reason: '用途与数据无关', legalBasis: '《政务数据共享条例》第十五条' });
     assert.equal(decided.state, 'rejected');
     assert.equal(decided.parts[0]!.decision?.legalBasis, '《政务数据共享条例》第十五条');
+    assert.equal(decided.workingDaysLeft, null, 'a closed case has no days left');
+  });
+
+  it('is handed up to the supervising level by its department, with the reason, and no higher than the platform', async () => {
+    clock.set(at('2027-03-02'));
+    const c = await fileRequest(t, w.consumer.token, licenceRequest());
+    const noReason = await act(t, w.approverA.token, c.trackingNo, { action: 'escalate' });
+    assert.equal(noReason.statusCode, 400);
+    assert.equal(noReason.json().errors[0].pointer, '/reason');
+    const requester = await act(t, w.consumer.token, c.trackingNo, { action: 'escalate', reason: '催办' });
+    assert.equal(requester.statusCode, 403, 'the requester does not escalate (the scheduler and disputes serve them)');
+    const up = await acted(t, w.approverA.token, c.trackingNo, { action: 'escalate', reason: '涉及跨层级数据，需省数据局协调' });
+    assert.equal(up.state, 'escalated');
+    assert.equal(up.parts[0]!.escalatedTo, '江西省数据局');
+    const entry = up.timeline!.find((e) => e.action === 'escalate')!;
+    assert.equal(entry.actor.id, w.approverA.user.id);
+    assert.equal(entry.note, '涉及跨层级数据，需省数据局协调');
+    assert.deepEqual(entry.detail, { to: w.province.id, level: 1, manual: true });
+    const supervisorInbox = await t.call(w.provinceApprover.token, { method: 'GET', url: '/v1/cases?view=inbox' });
+    assert.ok(supervisorInbox.json().items.some((i: { trackingNo: string }) => i.trackingNo === c.trackingNo));
+    const told = await t.call(w.consumer.token, { method: 'GET', url: '/v1/notifications' });
+    assert.ok(told.json().items.some((n: { caseNo: string; kind: string }) => n.caseNo === c.trackingNo && n.kind === 'escalated'));
+    // the province hands it to the platform administrators; from there, nowhere higher
+    const top = await acted(t, w.provinceApprover.token, c.trackingNo, { action: 'escalate', reason: '需平台统筹' });
+    assert.equal(top.parts[0]!.escalatedTo, 'platform administrators');
+    const beyond = await act(t, t.adminToken, c.trackingNo, { action: 'escalate', reason: '再升级' });
+    assert.equal(beyond.statusCode, 409);
+    // the department keeps its say and decides
+    const decided = await acted(t, w.approverA.token, c.trackingNo, { action: 'decide', outcome: 'approve', fields: ['name'], reason: '仅共享企业名称' });
+    assert.equal(decided.state, 'partially_approved');
   });
 
   it('raises a backlog alert when a department holds too many open cases for one dataset', async () => {

@@ -47,7 +47,7 @@ describe('working-day calendar', () => {
 
 describe('case state machine', () => {
   it('lists what each state allows', () => {
-    assert.deepEqual(allowedActions('request', 'submitted'), ['accept', 'request_supplement', 'extend', 'transfer', 'withdraw']);
+    assert.deepEqual(allowedActions('request', 'submitted'), ['accept', 'request_supplement', 'extend', 'transfer', 'escalate', 'withdraw']);
     assert.deepEqual(allowedActions('request', 'needs_supplement'), ['supplement', 'withdraw']);
     assert.ok(allowedActions('request', 'under_review').includes('decide'));
     assert.ok(!allowedActions('objection', 'under_review').includes('decide'));
