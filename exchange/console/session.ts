@@ -30,15 +30,16 @@ export function csrfBinding(request: FastifyRequest): string {
   return token ? createHash('sha256').update(token).digest('base64url') : 'anonymous';
 }
 
-export function setSession(reply: FastifyReply, token: string, expiresAt: string, now: Date): void {
+export function setSession(reply: FastifyReply, token: string, ttlSeconds: number): void {
   reply.setCookie(sessionCookie, token, {
     path: '/',
     httpOnly: true,
     sameSite: 'strict',
     // Secure when the person reached brx over TLS (directly or through a proxy in BRX_TRUST_PROXY)
     secure: 'auto',
-    // relative, not a date: a browser whose clock differs from the server's keeps it as long
-    maxAge: Math.max(0, Math.floor((Date.parse(expiresAt) - now.getTime()) / 1000)),
+    // the session's own lifetime, relative: a browser whose clock differs from the server's keeps
+    // it as long (the database still decides when the session ends)
+    maxAge: ttlSeconds,
   });
 }
 

@@ -3,7 +3,7 @@ import type { Problem } from '../../contracts/generated/api.ts';
 import type { PageContext } from './context.ts';
 import { errorTitles, type Lang, localMessage } from './i18n.ts';
 
-export type Section = 'dashboard' | 'catalog' | 'inbox' | 'mine' | 'publishing' | 'audit';
+export type Section = 'dashboard' | 'catalog' | 'inbox' | 'mine' | 'grants' | 'publishing' | 'audit';
 
 interface NavItem {
   readonly section: Section;
@@ -17,6 +17,7 @@ const nav: readonly NavItem[] = [
   { section: 'catalog', href: '/catalog', shows: () => true },
   { section: 'inbox', href: '/cases', shows: (c) => c.has('approver') || c.has('dept_admin') || c.has('platform_admin') },
   { section: 'mine', href: '/requests', shows: (c) => c.has('approver') || c.has('dept_admin') },
+  { section: 'grants', href: '/grants', shows: (c) => c.has('approver') || c.has('dept_admin') || c.has('platform_admin') || c.has('auditor') },
   { section: 'publishing', href: '/publishing', shows: (c) => c.has('dept_admin') || c.has('platform_admin') },
   { section: 'audit', href: '/audit', shows: (c) => c.has('auditor') || c.has('platform_admin') },
 ];

@@ -44,7 +44,7 @@ export async function grantPages(c: FastifyInstance) {
     const titles = await titlesOf(ctx, list.items.map((g) => g.dataset));
     const next = list.nextCursor ? `/grants?${new URLSearchParams({ ...(status ? { status } : {}), cursor: list.nextCursor })}` : null;
     return (
-      <Layout ctx={ctx} title={t.grantsTitle} section="mine">
+      <Layout ctx={ctx} title={t.grantsTitle} section="grants">
         <p>{t.grantsIntro}</p>
         <form method="get" action="/grants" class="filters">
           <label>
@@ -108,7 +108,7 @@ export async function grantPages(c: FastifyInstance) {
       .filter(Boolean)
       .join('；');
     return (
-      <Layout ctx={ctx} title={t.grantTitle(g.datasetName)} section="mine">
+      <Layout ctx={ctx} title={t.grantTitle(g.datasetName)} section="grants">
         <dl class="facts">
           <dt>{t.dataset}</dt>
           <dd>{`${g.datasetName}（${g.dataset}）`}</dd>

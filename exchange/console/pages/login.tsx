@@ -74,7 +74,7 @@ export async function loginPages(c: FastifyInstance) {
     const api = new ConsoleApi(c, null, request.id);
     try {
       const session = await api.post<LoginResponse>('/v1/auth/login', { username, password: one(form.password) });
-      setSession(reply, session.token, session.expiresAt, c.clock.now());
+      setSession(reply, session.token, c.config.sessionTtlSeconds);
       return reply.redirect(next, 303);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
