@@ -103,6 +103,13 @@ describe('the console: audit', { skip: chromiumMissing }, () => {
     assert.match(direct.headers()['content-disposition'] ?? '', /^attachment; filename="audit-access-\d{12}\.csv"$/);
     assert.equal((await direct.text()).trimEnd().split('\r\n').length, 1 + 3, 'every read of the dataset: header and three rows');
 
+    await page.getByRole('link', { name: '管理操作日志' }).click();
+    await page.getByLabel('操作').fill('department.create');
+    await page.getByRole('button', { name: '查询' }).click();
+    await page.waitForURL(/\/audit\/admin\?/);
+    assert.match(await page.locator('table tbody').innerText(), /新余市自然资源局/);
+    assert.ok((await page.locator('table tbody tr').count()) >= 2);
+
     await page.getByRole('link', { name: '日志链核验' }).click();
     await page.waitForURL(/\/audit\/verify$/);
     await assert.doesNotReject(page.getByText('审计日志链完整').waitFor());
@@ -118,6 +125,11 @@ describe('the console: audit', { skip: chromiumMissing }, () => {
     assert.equal(await page.getByText('审计日志链完整').count(), 2, 'the quick check and the full verification both hold');
     await assert.doesNotReject(page.getByText('检查 2 个，有效 2 个，问题 0 个').waitFor());
     await screenshot(page, 'console-audit-verify');
+    await page.getByRole('button', { name: 'English' }).click();
+    await assert.doesNotReject(page.getByText('The audit chain is intact').first().waitFor());
+    await assert.doesNotReject(page.getByRole('heading', { name: 'Audit · Chain verification' }).waitFor());
+    await page.getByRole('button', { name: '中文' }).click();
+    await page.getByRole('heading', { name: '审计 · 日志链核验' }).waitFor();
 
     await page.getByRole('link', { name: '数据使用记录' }).click();
     await page.getByLabel(/数据主体/).fill(firm.uscc);
