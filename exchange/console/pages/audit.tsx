@@ -625,7 +625,7 @@ export async function auditPages(c: FastifyInstance) {
         page = await ctx.api.get<AuditAccessPage>('/v1/audit/access', { ...query, cursor: page.nextCursor, limit: csvPage });
       }
     }
-    const stamp = new Date().toLocaleString('sv-SE', { timeZone: consoleZone }).replace(/[-: ]/g, '').slice(0, 12);
+    const stamp = c.clock.now().toLocaleString('sv-SE', { timeZone: consoleZone }).replace(/[-: ]/g, '').slice(0, 12);
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="audit-access-${stamp}.csv"`)
