@@ -225,6 +225,14 @@ export interface AuditQuery {
    */
   dataset?: string;
   /**
+   * the consuming system that read (access log)
+   */
+  system?: string;
+  /**
+   * access log: entries that returned this person's (公民身份号码) or organisation's (统一社会信用代码) records. A search by subject is itself recorded in the access log (mode report), as an access report is
+   */
+  subject?: string;
+  /**
    * action name (admin log), e.g. department.create
    */
   action?: string;

@@ -8,7 +8,7 @@ import type {
   AuditVerifyReport,
   IdParams,
 } from '../../contracts/generated/api.ts';
-import { rule } from '../auth/guard.ts';
+import { principalOf, rule } from '../auth/guard.ts';
 import { canReadAudit } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import type { AuditLog } from '../db/schema.ts';
@@ -16,6 +16,7 @@ import { notFound } from '../errors.ts';
 import { describe, problemResponses, ref } from '../http/route-helpers.ts';
 import type { AuditCheckpointer } from './checkpointer.ts';
 import { searchAudit } from './store.ts';
+import { subjectKey } from './subject-report.ts';
 import { verifyChain } from './verify.ts';
 import type { VerifyJobs } from './verify-jobs.ts';
 
@@ -47,11 +48,27 @@ export async function auditRoutes(
       handler: async (request) => {
         const q = request.query;
         const limit = q.limit ?? 50;
+        const subject = log === 'access' && q.subject ? subjectKey(q.subject) : undefined;
         const rows = await searchAudit(db, log, {
           ...q,
+          ...(subject ? { subject } : {}),
           limit,
           ...(q.cursor ? { before: Number(q.cursor) } : {}),
         });
+        // Searching the log is not itself logged, but asking who read one person's or company's
+        // records is what an access report answers, and that is recorded (mode report, which the
+        // subject's own report leaves out): the same look by another road is recorded the same way.
+        if (subject) {
+          await app.audit.record({
+            actor: principalOf(request),
+            mode: 'report',
+            outcome: 'ok',
+            subjectKeys: [subject],
+            recordCount: rows.length,
+            query: { search: 'audit.access' },
+            requestId: request.id,
+          });
+        }
         return {
           items: rows.map(present) as unknown as (AuditAdminEntry | AuditAccessEntry)[],
           nextCursor: rows.length === limit ? String(rows[rows.length - 1]!.seq) : null,

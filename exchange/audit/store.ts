@@ -118,6 +118,10 @@ export interface AuditSearch {
   readonly actor?: string;
   readonly department?: string;
   readonly dataset?: string;
+  /** access log: the consuming system that read */
+  readonly system?: string;
+  /** access log: a subject key (subjectKey()) among the records returned */
+  readonly subject?: string;
   readonly action?: string;
   readonly from?: string;
   readonly to?: string;
@@ -136,6 +140,9 @@ export async function searchAudit(db: Db, log: AuditLog, q: AuditSearch): Promis
   if (q.before) query = query.where('seq', '<', q.before);
   if (log === 'admin' && q.action) query = query.where(sql.ref('action'), '=', q.action);
   if (log === 'access' && q.dataset) query = query.where(sql.ref('dataset'), '=', q.dataset);
+  if (log === 'access' && q.system) query = query.where(sql.ref('system_id'), '=', q.system);
+  // the GIN index on subject_keys (0001_foundation.sql) answers this, as it does the access report
+  if (log === 'access' && q.subject) query = query.where(sql<boolean>`subject_keys @> array[${q.subject}]::text[]`);
   return (await query.orderBy('seq', 'desc').limit(q.limit).execute()) as Row[];
 }
 

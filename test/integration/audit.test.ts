@@ -120,6 +120,41 @@ describe('access log group commit', () => {
   });
 });
 
+describe('access log search', () => {
+  it('filters by system and by subject as the access report spells them, and a search by subject is recorded as a report', async () => {
+    const [sysA, sysB] = ['00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000b2'];
+    const person = '11010519491231002X';
+    await t.app.audit.record({ actor: system(sysA), mode: 'pull', outcome: 'ok', dataset: 'search.ds', subjectKeys: [person], recordCount: 1 });
+    await t.app.audit.record({ actor: system(sysB), mode: 'pull', outcome: 'ok', dataset: 'search.ds', subjectKeys: [person, '110105194912310034'], recordCount: 2 });
+    await t.app.audit.record({ actor: system(sysA), mode: 'pull', outcome: 'ok', dataset: 'search.ds', subjectKeys: ['110105194912310034'], recordCount: 1 });
+    const { token: auditor, user } = await buildUser(t, [{ role: 'auditor' }]);
+    const search = async (query: string) => {
+      const res = await t.call(auditor, { method: 'GET', url: `/v1/audit/access?dataset=search.ds&${query}` });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().items as { systemId: string; subjectKeys: string[] }[];
+    };
+    assert.deepEqual((await search(`system=${sysA}`)).map((e) => e.subjectKeys), [['110105194912310034'], [person]]);
+    // a lower-case check character finds what the log keeps in upper case
+    const bySubject = await search(`subject=${person.toLowerCase()}`);
+    assert.deepEqual(bySubject.map((e) => e.systemId), [sysB, sysA]);
+    assert.deepEqual((await search(`subject=${person}&system=${sysB}`)).length, 1);
+
+    const looks = await t.call(auditor, { method: 'GET', url: `/v1/audit/access?subject=${person}&actor=${user.id}` });
+    const [look] = looks.json().items;
+    assert.equal(look.mode, 'report', 'the auditor\'s search by subject is in the access log');
+    assert.deepEqual(look.subjectKeys, [person]);
+    assert.equal(look.dataset, null);
+    // and like any access report it is not shown to the subject
+    const report = await t.call(t.adminToken, { method: 'GET', url: `/v1/subjects/${person}/access-report` });
+    assert.ok(report.json().items.every((i: { mode: string }) => i.mode !== 'report'));
+    // a search without a subject is not logged
+    const before = (await t.call(auditor, { method: 'GET', url: `/v1/audit/access?actor=${user.id}&limit=500` })).json().items.length;
+    await search(`system=${sysA}`);
+    assert.equal((await t.call(auditor, { method: 'GET', url: `/v1/audit/access?actor=${user.id}&limit=500` })).json().items.length, before);
+    assert.equal((await t.call(auditor, { method: 'GET', url: '/v1/audit/access?subject=12345' })).statusCode, 400);
+  });
+});
+
 describe('tamper evidence', () => {
   it('the application role cannot UPDATE, DELETE or TRUNCATE audit rows, switch their triggers off or drop them', async () => {
     await buildDepartment(t);
