@@ -130,6 +130,7 @@ export const errorTitles: Record<Lang, Record<string, string>> = {
  */
 const zhMessages: [RegExp, (...m: string[]) => string][] = [
   [/^must have required property '(.+)'$/, (f) => `缺少必填项「${f}」`],
+  [/^is required$/, () => '为必填项'],
   [/^must NOT have fewer than (\d+) characters?$/, (n) => `至少需要 ${n} 个字符`],
   [/^must NOT have more than (\d+) characters?$/, (n) => `不能超过 ${n} 个字符`],
   [/^must NOT have fewer than (\d+) items?$/, (n) => `至少选择 ${n} 项`],
@@ -152,4 +153,33 @@ export function localMessage(lang: Lang, message: string): string {
     if (m) return say(...m.slice(1));
   }
   return message;
+}
+
+/**
+ * The refusals people meet most in the console, composed by brx in English, in Chinese. A detail of
+ * another shape is shown as brx wrote it, under the translated title of its code.
+ */
+const zhDetails: [RegExp, (...m: string[]) => string][] = [
+  [/^A (request|objection) in state (\S+) cannot take the action (\S+); allowed: none \(the case is closed\)$/, () => '案件已办结，不能再进行操作'],
+  [/^A (request|objection) in state (\S+) cannot take the action (\S+); allowed: (.+)$/, (_k, _s, _a, allowed) => `案件当前状态下不能进行此操作；可进行的操作：${allowed}`],
+  [/^Everything missing must be asked for at once/, () => '需补正的材料须一次性告知：本次要求了此前未告知的内容，须由上级说明理由'],
+  [/^Only the department that must act on this case/, () => '只有当前承办部门（或升级后的上级部门）可以办理此案件'],
+  [/^Only the requester may (.+)$/, () => '只有申请方可以进行此操作'],
+  [/^The deadline was already extended once/, () => '办理期限已延长过一次'],
+  [/^Too long an extension/, () => '延长的期限超过了允许的工作日数'],
+  [/^Only (.+) may do this$/, () => '您的角色不能进行此操作'],
+  [/^The action (\S+) needs (.+)$/, (_a, fields) => `此操作须填写：${fields}`],
+  [/^The credential is unknown, expired or revoked$/, () => '登录已过期，请重新登录'],
+  [/^Too many failed logins for this username; try again in (\d+) s$/, (n) => `该用户名登录失败次数过多，请 ${n} 秒后再试`],
+  [/^Cross-site request refused/, () => '拒绝跨站提交：表单不是从本控制台发出的'],
+  [/^No (case|grant|user|system) (.+)$/, (_w, id) => `未找到 ${id}，或您无权查看`],
+];
+
+export function localDetail(lang: Lang, detail: string): string {
+  if (lang === 'en') return detail;
+  for (const [shape, say] of zhDetails) {
+    const m = shape.exec(detail);
+    if (m) return say(...m.slice(1));
+  }
+  return detail;
 }

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import type { Problem } from '../../contracts/generated/api.ts';
 import type { PageContext } from './context.ts';
-import { errorTitles, type Lang, localMessage } from './i18n.ts';
+import { errorTitles, type Lang, localDetail, localMessage } from './i18n.ts';
 
 export type Section = 'dashboard' | 'catalog' | 'inbox' | 'mine' | 'grants' | 'publishing' | 'audit';
 
@@ -131,7 +131,8 @@ export function ProblemBox({ lang, problem, labels = {} }: { lang: Lang; problem
           ))}
         </ul>
       ) : (
-        <p>{problem.code === 'BRX_ERR_VALIDATION' || problem.code === 'BRX_ERR_CONFLICT' || problem.code === 'BRX_ERR_FORBIDDEN' ? problem.detail : null}</p>
+        // an internal error's detail says nothing more than its title
+        <p>{problem.code === 'BRX_ERR_INTERNAL' ? null : localDetail(lang, problem.detail)}</p>
       )}
       {problem.requestId ? <p class="muted">{`${lang === 'zh' ? '请求编号' : 'Request id'}: ${problem.requestId}`}</p> : null}
     </div>
