@@ -1159,6 +1159,7 @@ export interface DatasetQuery {
   class?: 'base' | 'thematic' | 'department';
   tag?: string;
   sharingType?: 'unconditional' | 'conditional' | 'none';
+  updateCycle?: 'realtime' | 'daily' | 'weekly' | 'monthly' | 'yearly';
   status?: 'draft' | 'published' | 'retired';
   /**
    * nextCursor of the previous page

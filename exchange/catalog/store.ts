@@ -65,6 +65,7 @@ export interface DatasetFilter {
   readonly class?: string;
   readonly tag?: string;
   readonly sharingType?: string;
+  readonly updateCycle?: string;
   readonly status?: string;
   readonly after?: string;
   readonly limit: number;
@@ -96,6 +97,7 @@ export async function listDatasets(db: Db, f: DatasetFilter): Promise<DatasetRow
   if (f.class) q = q.where('d.class', '=', f.class as DatasetsTable['class']);
   if (f.tag) q = q.where(sql<boolean>`${f.tag} = any(d.tags)`);
   if (f.sharingType) q = q.where('d.sharing_type', '=', f.sharingType as SharingType);
+  if (f.updateCycle) q = q.where('d.update_cycle', '=', f.updateCycle as DatasetsTable['update_cycle']);
   if (f.status) q = q.where('d.status', '=', f.status as DatasetStatus);
   if (f.draftsOf) {
     const mine = [...f.draftsOf];

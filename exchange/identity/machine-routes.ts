@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IdParams, KeyRotate, MachineParams, Node, NodeKeyRotate, System } from '../../contracts/generated/api.ts';
-import { principalOf, rule } from '../auth/guard.ts';
-import { canAdministerDepartment, canReadAudit, type Principal } from '../auth/principal.ts';
+import { principalOf, type Rule, rule } from '../auth/guard.ts';
+import { canAdministerDepartment, canReadAudit, hasRole, type Principal } from '../auth/principal.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { actorOf, describe, problemResponses, ref } from '../http/route-helpers.ts';
@@ -17,11 +17,19 @@ const administrators = rule("the department's dept_admin or a platform admin", (
 const readers = rule("the department's dept_admin, an auditor or a platform admin", (p, request) =>
   canAdministerDepartment(p, departmentOf(request)) || canReadAudit(p),
 );
+/**
+ * A department's approvers see its systems as well: they file sharing requests for them
+ * (POST /v1/requests names the system), so they must be able to pick one.
+ */
+const systemReaders = rule("the department's dept_admin or approvers, an auditor or a platform admin", (p, request) =>
+  canAdministerDepartment(p, departmentOf(request)) || canReadAudit(p) || hasRole(p, 'approver', departmentOf(request)),
+);
 
 interface KindRoutes {
   readonly path: string;
   readonly schema: string;
   readonly label: string;
+  readonly readers: Rule;
   readonly present: (r: MachineRow) => Node | System;
   readonly create: (trx: Tx, departmentId: string, body: never, actor: ReturnType<typeof actorOf>) => Promise<{ row: MachineRow; apiKey: string }>;
   readonly change: (trx: Tx, departmentId: string, id: string, body: never, actor: ReturnType<typeof actorOf>, services: SecretServices) => Promise<MachineRow>;
@@ -32,6 +40,7 @@ const kinds: Record<MachineKind, KindRoutes> = {
     path: 'nodes',
     schema: 'Node',
     label: 'front-end node (前置机)',
+    readers,
     present: presentNode,
     create: createNode,
     change: changeNode,
@@ -40,6 +49,7 @@ const kinds: Record<MachineKind, KindRoutes> = {
     path: 'systems',
     schema: 'System',
     label: 'consuming system (应用系统)',
+    readers: systemReaders,
     present: presentSystem,
     create: createSystem,
     change: changeSystem,
@@ -53,7 +63,7 @@ export async function machineRoutes(app: FastifyInstance, { db }: { db: Db }) {
     const base = `/v1/departments/:id/${k.path}`;
 
     app.get<{ Params: IdParams }>(base, {
-      config: { access: readers },
+      config: { access: k.readers },
       schema: {
         ...describe('identity', `List a department's ${k.label}s`),
         params: ref('IdParams'),
@@ -79,7 +89,7 @@ export async function machineRoutes(app: FastifyInstance, { db }: { db: Db }) {
     });
 
     app.get<{ Params: MachineParams }>(`${base}/:machineId`, {
-      config: { access: readers },
+      config: { access: k.readers },
       schema: {
         ...describe('identity', `Get one ${k.label}`),
         params: ref('MachineParams'),

@@ -62,9 +62,9 @@ describe('catalog entries', () => {
     assert.equal(res.statusCode, 403);
   });
 
-  it('searches by Chinese words in the name, by provider, class, tag and sharing type', async () => {
+  it('searches by Chinese words in the name, by provider, class, tag, sharing type and update cycle', async () => {
     const a = await buildDataset(t, market.id, { name: '企业年报公示信息', tags: ['年报'] });
-    const b = await buildDataset(t, other.id, { name: '社会组织登记信息', class: 'thematic', sharingType: 'unconditional', tags: ['社会组织'] });
+    const b = await buildDataset(t, other.id, { name: '社会组织登记信息', class: 'thematic', sharingType: 'unconditional', tags: ['社会组织'], updateCycle: 'yearly' });
     const codes = async (qs: string) =>
       (await t.call(otherAdmin, { method: 'GET', url: `/v1/datasets?${qs}` })).json().items.map((d: { code: string }) => d.code);
     assert.deepEqual(await codes(`q=${encodeURIComponent('年报')}`), [a.code]);
@@ -75,6 +75,10 @@ describe('catalog entries', () => {
     assert.deepEqual(await codes(`tag=${encodeURIComponent('年报')}`), [a.code]);
     assert.ok((await codes('sharingType=unconditional')).includes(b.code));
     assert.ok(!(await codes('sharingType=unconditional')).includes(a.code));
+    assert.ok((await codes('updateCycle=yearly')).includes(b.code));
+    assert.ok(!(await codes('updateCycle=yearly')).includes(a.code));
+    assert.ok((await codes('updateCycle=realtime')).includes(a.code));
+    assert.equal((await t.call(otherAdmin, { method: 'GET', url: '/v1/datasets?updateCycle=hourly' })).statusCode, 400);
   });
 
   it('a dataset that is not shared must state its legal basis', async () => {

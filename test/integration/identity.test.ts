@@ -84,6 +84,22 @@ describe('nodes and systems', () => {
     assert.equal(list.statusCode, 403);
   });
 
+  it("a department's approvers see its systems (they file requests for them), not its nodes nor another department's systems", async () => {
+    const mine = await buildDepartment(t);
+    const other = await buildDepartment(t);
+    const system = await buildSystem(t, mine.id);
+    await buildSystem(t, other.id);
+    const { token } = await buildUser(t, [{ role: 'approver', departmentId: mine.id }]);
+    const list = await t.call(token, { method: 'GET', url: `/v1/departments/${mine.id}/systems` });
+    assert.equal(list.statusCode, 200);
+    assert.deepEqual(list.json().items.map((s: { id: string }) => s.id), [system.system.id]);
+    assert.ok(!list.body.includes(system.apiKey));
+    assert.equal((await t.call(token, { method: 'GET', url: `/v1/departments/${mine.id}/systems/${system.system.id}` })).statusCode, 200);
+    assert.equal((await t.call(token, { method: 'GET', url: `/v1/departments/${other.id}/systems` })).statusCode, 403);
+    assert.equal((await t.call(token, { method: 'GET', url: `/v1/departments/${mine.id}/nodes` })).statusCode, 403);
+    assert.equal((await t.call(token, { method: 'POST', url: `/v1/departments/${mine.id}/systems`, payload: { name: 'by-approver' } })).statusCode, 403);
+  });
+
   it('never returns or stores an API key in clear after creation', async () => {
     const dept = await buildDepartment(t);
     const created = await buildSystem(t, dept.id);

@@ -1,3 +1,238 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Case, CaseList, CaseQuery, Problem } from '../../../contracts/generated/api.ts';
+import { ApiError, withQuery } from '../api.ts';
+import { one, type PageContext, sendPage } from '../context.ts';
+import { type Lang, texts } from '../i18n.ts';
+import { Flag, Layout, NextPage, ProblemBox } from '../ui.tsx';
 
-export async function requestPages(_c: FastifyInstance) {}
+/** A case's state in words (both languages); other pages showing a case may use the same words. */
+export const stateWords: Record<string, readonly [string, string]> = {
+  submitted: ['已提交', 'Submitted'],
+  needs_supplement: ['待补正材料', 'Supplement requested'],
+  under_review: ['审核中', 'Under review'],
+  transferred: ['已转办', 'Transferred'],
+  escalated: ['已上报', 'Escalated'],
+  approved: ['已同意', 'Approved'],
+  partially_approved: ['部分同意', 'Partially approved'],
+  rejected: ['不予同意', 'Rejected'],
+  corrected: ['已更正', 'Corrected'],
+  withdrawn: ['已撤回', 'Withdrawn'],
+  disputed: ['异议复核中', 'Disputed'],
+};
+
+export function stateInWords(lang: Lang, state: string): string {
+  const pair = stateWords[state];
+  return pair ? pair[lang === 'zh' ? 0 : 1] : state;
+}
+
+const text = texts({
+  zh: {
+    title: '我的申请',
+    intro: '本部门提交的共享申请和数据异议，以及当前由谁办理。',
+    state: '状态',
+    kind: '类型',
+    dataset: '资源编码',
+    flag: '时限标识',
+    any: '全部',
+    request: '共享申请',
+    objection: '数据异议',
+    trackingNo: '受理编号',
+    datasets: '数据资源',
+    responsible: '当前办理',
+    due: '办结期限',
+    received: '受理日期',
+    green: '正常',
+    yellow: '临期',
+    red: '超期',
+    us: '本部门（补正材料）',
+    platform: '平台管理员',
+    escalated: (to: string) => `${to}（上报）`,
+    paused: '（已暂停计时）',
+    closed: '已办结',
+    results: '案件列表',
+  },
+  en: {
+    title: 'My requests',
+    intro: "Sharing requests and objections filed by your department, and who is handling them now.",
+    state: 'State',
+    kind: 'Kind',
+    dataset: 'Dataset code',
+    flag: 'Deadline flag',
+    any: 'Any',
+    request: 'Sharing request',
+    objection: 'Objection',
+    trackingNo: 'Tracking number',
+    datasets: 'Datasets',
+    responsible: 'Responsible now',
+    due: 'Due',
+    received: 'Received',
+    green: 'On time',
+    yellow: 'Due soon',
+    red: 'Overdue',
+    us: 'Your department (supplement)',
+    platform: 'Platform administrators',
+    escalated: (to: string) => `${to} (escalated)`,
+    paused: ' (clock paused)',
+    closed: 'Closed',
+    results: 'Cases',
+  },
+});
+
+const filterNames = ['state', 'kind', 'dataset', 'flag'] as const;
+type Filters = Partial<Record<(typeof filterNames)[number], string>>;
+
+function filtersOf(request: FastifyRequest): Filters & { cursor?: string } {
+  const query = (request.query ?? {}) as Record<string, string | string[] | undefined>;
+  const out: Filters & { cursor?: string } = {};
+  for (const name of [...filterNames, 'cursor'] as const) {
+    const v = one(query[name]);
+    if (v) out[name] = v;
+  }
+  return out;
+}
+
+/** Who must act on the case now: the requester (a supplement), the departments and people of its open parts, or nobody. */
+function responsible(lang: Lang, c: Case): string[] {
+  const t = text(lang);
+  const platform = (name: string) => (name === 'platform administrators' ? t.platform : name);
+  if (c.closedAt) return [t.closed];
+  if (c.state === 'needs_supplement') return [t.us];
+  if (c.state === 'disputed') return [platform(c.disputedTo ?? 'platform administrators')];
+  const open = c.parts.filter((p) => p.state === 'pending');
+  return open.map((p) => {
+    if (p.escalatedTo) return t.escalated(platform(p.escalatedTo));
+    return p.assignee ? `${p.department.name} · ${p.assignee.name}` : p.department.name;
+  });
+}
+
+function Choice(props: { id: string; label: string; value: string | undefined; options: [string, string][]; any: string }) {
+  return (
+    <label for={props.id}>
+      {props.label}
+      <select id={props.id} name={props.id}>
+        <option value="">{props.any}</option>
+        {props.options.map(([v, l]) => (
+          <option key={v} value={v} selected={props.value === v}>
+            {l}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function RequestsPage(props: { ctx: PageContext; filters: Filters; list: CaseList | null; problem?: Problem }) {
+  const { ctx, filters, list } = props;
+  const lang = ctx.lang;
+  const t = text(lang);
+  return (
+    <Layout ctx={ctx} title={t.title} section="mine">
+      <p class="muted">{t.intro}</p>
+      <form method="get" action="/requests" class="filters">
+        <Choice
+          id="state"
+          label={t.state}
+          value={filters.state}
+          any={t.any}
+          options={Object.keys(stateWords).map((s) => [s, stateInWords(lang, s)] as [string, string])}
+        />
+        <Choice
+          id="kind"
+          label={t.kind}
+          value={filters.kind}
+          any={t.any}
+          options={[
+            ['request', t.request],
+            ['objection', t.objection],
+          ]}
+        />
+        <label for="dataset">
+          {t.dataset}
+          <input id="dataset" name="dataset" value={filters.dataset ?? ''} maxLength={100} />
+        </label>
+        <Choice
+          id="flag"
+          label={t.flag}
+          value={filters.flag}
+          any={t.any}
+          options={[
+            ['green', t.green],
+            ['yellow', t.yellow],
+            ['red', t.red],
+          ]}
+        />
+        <button type="submit">{ctx.t.search}</button>
+        <a href="/requests">{ctx.t.reset}</a>
+      </form>
+      {props.problem ? <ProblemBox lang={lang} problem={props.problem} labels={{ state: t.state, kind: t.kind, dataset: t.dataset, flag: t.flag }} /> : null}
+      {list ? (
+        <>
+          <h2>{t.results}</h2>
+          {list.items.length === 0 ? (
+            <p>{ctx.t.noneFound}</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t.trackingNo}</th>
+                  <th scope="col">{t.datasets}</th>
+                  <th scope="col">{t.state}</th>
+                  <th scope="col">{t.responsible}</th>
+                  <th scope="col">{t.received}</th>
+                  <th scope="col">{t.due}</th>
+                  <th scope="col">{t.flag}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.items.map((c) => (
+                  <tr key={c.trackingNo}>
+                    <td>
+                      <a href={`/cases/${encodeURIComponent(c.trackingNo)}`}>{c.trackingNo}</a>
+                      <div class="muted">{c.kind === 'objection' ? t.objection : t.request}</div>
+                    </td>
+                    <td>
+                      {c.parts.map((p) => (
+                        <div key={p.dataset}>
+                          {p.datasetName} <span class="muted">{p.dataset}</span>
+                        </div>
+                      ))}
+                    </td>
+                    <td>{stateInWords(lang, c.state)}</td>
+                    <td>
+                      {responsible(lang, c).map((who, i) => (
+                        <div key={i}>{who}</div>
+                      ))}
+                    </td>
+                    <td>{c.receivedOn}</td>
+                    <td>
+                      {c.closedAt ? '—' : c.dueOn}
+                      {!c.closedAt && c.paused ? <span class="muted">{t.paused}</span> : null}
+                    </td>
+                    <td>
+                      <Flag lang={lang} flag={c.flag} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <NextPage href={list.nextCursor ? withQuery('/requests', { ...filters, cursor: list.nextCursor }) : null} label={ctx.t.next} />
+        </>
+      ) : null}
+    </Layout>
+  );
+}
+
+/** The requester's view: the cases my department (or its systems) filed, with who must act now. */
+export async function requestPages(c: FastifyInstance) {
+  c.page('GET', '/requests', async (ctx, request, reply) => {
+    const { cursor, ...filters } = filtersOf(request);
+    try {
+      const list = await ctx.api.get<CaseList>('/v1/cases', { ...(filters as CaseQuery), view: 'mine', cursor, limit: 25 });
+      return <RequestsPage ctx={ctx} filters={filters} list={list} />;
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 400) throw e;
+      return sendPage(reply, <RequestsPage ctx={ctx} filters={filters} list={null} problem={e.problem} />, e.status);
+    }
+  });
+}
