@@ -14,7 +14,10 @@ export interface PageContext {
   readonly api: ConsoleApi;
   /** the CSRF token every form of the page carries */
   readonly csrf: string;
-  /** the path and query of this page */
+  /**
+   * The page to come back to (after switching language): this page for a GET; for a POST (a
+   * refused form shown again) the page the form was on, as the browser's Referer says.
+   */
   readonly url: string;
   /** the form fields of a POST, as strings (repeated names as arrays) */
   readonly form: Record<string, string | string[] | undefined>;
@@ -30,7 +33,7 @@ export async function contextOf(request: FastifyRequest, reply: FastifyReply, vi
     viewer,
     api: new ConsoleApi(request.server, viewer.token, request.id),
     csrf,
-    url: request.url,
+    url: request.method === 'GET' ? request.url : pageOfReferer(request),
     form: (request.body && typeof request.body === 'object' ? request.body : {}) as PageContext['form'],
     has: (role) => viewer.person.roles.some((r) => r.role === role),
   };
@@ -58,6 +61,15 @@ export function one(value: string | string[] | undefined): string {
 /** A local path to go back to after signing in; anything else (another site) becomes "/". */
 export function localPath(value: string | undefined): string {
   return value && /^\/(?![/\\])/.test(value) ? value : '/';
+}
+
+function pageOfReferer(request: FastifyRequest): string {
+  try {
+    const referer = new URL(request.headers.referer ?? '');
+    return referer.host === request.host ? localPath(`${referer.pathname}${referer.search}`) : '/';
+  } catch {
+    return '/';
+  }
 }
 
 export type PageHandler = (ctx: PageContext, request: FastifyRequest, reply: FastifyReply) => Promise<VNode | FastifyReply>;

@@ -179,6 +179,7 @@ before(async () => {
     // the department that must act does; a platform admin oversees but does not decide for it
     'POST /v1/cases/:trackingNo/actions': { allowed: ['aHead', 'aApprover'], params: { trackingNo: c.trackingNo }, body: () => ({ action: 'accept' }) },
     'GET /v1/stats/cases': { allowed: people },
+    'GET /v1/stats/exchange': { allowed: people },
     'GET /v1/calendar/:year': { allowed: everyone, params: { year: '2026' } },
     'PUT /v1/calendar/:year': { allowed: ['admin'], params: { year: '2031' }, body: () => ({ days: [{ day: '2031-01-01', kind: 'holiday', name: '元旦' }] }) },
     'POST /v1/users/:id/absences': { allowed: ['admin', 'aHead', 'aApprover'], params: { id: aApprover.user.id }, body: () => ({ from: '2026-12-01', until: '2026-12-02', reason: '出差' }) },
