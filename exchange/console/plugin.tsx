@@ -77,7 +77,8 @@ export async function consoleRoutes(app: FastifyInstance) {
     c.addHook('onRequest', async (request) => {
       if (request.method !== 'POST') return;
       const origin = request.headers.origin;
-      if (origin && origin !== `${request.protocol}://${request.host}`) throw csrfRefusal();
+      // the host alone: behind a TLS terminator not listed in BRX_TRUST_PROXY the scheme looks like http
+      if (origin && hostOf(origin) !== request.host) throw csrfRefusal();
     });
     c.addHook('preHandler', async (request, reply) => {
       if (request.method !== 'POST') return;
@@ -120,6 +121,14 @@ export async function consoleRoutes(app: FastifyInstance) {
     await publishingPages(c);
     await auditPages(c);
   });
+}
+
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
 }
 
 const isReply = (v: unknown): v is FastifyReply => typeof v === 'object' && v !== null && 'sent' in v && 'raw' in v;
