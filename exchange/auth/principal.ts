@@ -60,3 +60,15 @@ export function departmentsOf(p: Principal): string[] {
   if (p.kind === 'user') return [...new Set(p.roles.flatMap((r) => (r.departmentId ? [r.departmentId] : [])))];
   return [];
 }
+
+/**
+ * Whose figures a caller may see: every department's for auditors and platform admins
+ * (`undefined`, or just the one asked for), else their own departments (narrowed to the one asked
+ * for, which comes to none when it is not theirs); `null` when the caller has no department at all.
+ */
+export function departmentScope(p: Principal, asked: string | undefined): string[] | undefined | null {
+  if (canReadAudit(p)) return asked ? [asked] : undefined;
+  const mine = departmentsOf(p);
+  if (mine.length === 0) return null;
+  return asked ? mine.filter((d) => d === asked) : mine;
+}

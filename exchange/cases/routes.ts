@@ -9,7 +9,7 @@ import type {
   TrackingParams,
 } from '../../contracts/generated/api.ts';
 import { principalOf, rule } from '../auth/guard.ts';
-import { canReadAudit, departmentsOf, hasRole, isPlatformAdmin, type Principal } from '../auth/principal.ts';
+import { canReadAudit, departmentScope, departmentsOf, hasRole, isPlatformAdmin, type Principal } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import { forbidden, notFound } from '../errors.ts';
 import { describe, problemResponses, ref } from '../http/route-helpers.ts';
@@ -148,12 +148,8 @@ export async function caseRoutes(app: FastifyInstance, { db }: { db: Db }) {
     handler: async (request) => {
       const p = principalOf(request);
       const q = request.query;
-      let departments: string[] | undefined = q.department ? [q.department] : undefined;
-      if (!canReadAudit(p)) {
-        const mine = departmentsOf(p);
-        if (mine.length === 0) throw forbidden('Statistics are for auditors, platform admins and department people');
-        departments = departments ? departments.filter((d) => mine.includes(d)) : mine;
-      }
+      const departments = departmentScope(p, q.department);
+      if (departments === null) throw forbidden('Statistics are for auditors, platform admins and department people');
       return caseStats(db, { ...(q.from ? { from: q.from } : {}), ...(q.until ? { until: q.until } : {}), ...(departments ? { departments } : {}) });
     },
   });

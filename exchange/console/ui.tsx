@@ -168,3 +168,24 @@ export function NextPage({ href, label }: { href: string | null; label: string }
     </p>
   ) : null;
 }
+
+/** A table's header row: each column a label, or `{ num: label }` for a column of numbers (right-aligned). */
+export function Head({ columns }: { columns: (string | { num: string })[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) =>
+          typeof c === 'string' ? (
+            <th key={c} scope="col">
+              {c}
+            </th>
+          ) : (
+            <th key={c.num} scope="col" class="num">
+              {c.num}
+            </th>
+          ),
+        )}
+      </tr>
+    </thead>
+  );
+}

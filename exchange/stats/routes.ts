@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ExchangeStatsQuery } from '../../contracts/generated/api.ts';
 import { principalOf, rule } from '../auth/guard.ts';
-import { canReadAudit, departmentsOf } from '../auth/principal.ts';
+import { departmentScope } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import { forbidden } from '../errors.ts';
 import { describe, problemResponses, ref } from '../http/route-helpers.ts';
@@ -20,12 +20,8 @@ export async function statsRoutes(app: FastifyInstance, { db }: { db: Db }) {
     handler: async (request) => {
       const p = principalOf(request);
       const q = request.query;
-      let departments: string[] | undefined = q.department ? [q.department] : undefined;
-      if (!canReadAudit(p)) {
-        const mine = departmentsOf(p);
-        if (mine.length === 0) throw forbidden('Exchange statistics are for auditors, platform admins and department people');
-        departments = departments ? departments.filter((d) => mine.includes(d)) : mine;
-      }
+      const departments = departmentScope(p, q.department);
+      if (departments === null) throw forbidden('Exchange statistics are for auditors, platform admins and department people');
       return exchangeStats(db, { now: app.clock.now(), days: q.days ?? 14, ...(departments ? { departments } : {}) });
     },
   });

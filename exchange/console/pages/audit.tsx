@@ -20,7 +20,7 @@ import { ApiError, withQuery } from '../api.ts';
 import { one, type PageContext, sendPage } from '../context.ts';
 import { chinaLocalToIso, consoleZone, formatNumber, formatTime } from '../format.ts';
 import { type Lang, texts } from '../i18n.ts';
-import { Csrf, Layout, NextPage, Notice, ProblemBox } from '../ui.tsx';
+import { Csrf, Layout, NextPage, Notice, ProblemBox, Head } from '../ui.tsx';
 
 /** A word for a code, or the code itself when there is none. */
 const pick = (words: Record<string, string>) => (code: string): string => words[code] ?? code;
@@ -434,26 +434,7 @@ function AccessTable({ ctx, rows }: { ctx: PageContext; rows: { e: AuditAccessEn
   return (
     <table>
       <caption class="visually-hidden">{a.access}</caption>
-      <thead>
-        <tr>
-          <th scope="col" class="num">
-            {a.seq}
-          </th>
-          <th scope="col">{a.at}</th>
-          <th scope="col">{a.actor}</th>
-          <th scope="col">{a.department}</th>
-          <th scope="col">{a.dataset}</th>
-          <th scope="col">{a.mode}</th>
-          <th scope="col">{a.outcome}</th>
-          <th scope="col">{a.subjects}</th>
-          <th scope="col">{a.fields}</th>
-          <th scope="col" class="num">
-            {a.count}
-          </th>
-          <th scope="col">{a.operator}</th>
-          <th scope="col">{a.purpose}</th>
-        </tr>
-      </thead>
+      <Head columns={[{ num: a.seq }, a.at, a.actor, a.department, a.dataset, a.mode, a.outcome, a.subjects, a.fields, { num: a.count }, a.operator, a.purpose]} />
       <tbody>
         {rows.map(({ e, d }) => (
           <tr key={e.seq}>
@@ -694,19 +675,7 @@ export async function auditPages(c: FastifyInstance) {
         ) : (
           <table>
             <caption class="visually-hidden">{a.admin}</caption>
-            <thead>
-              <tr>
-                <th scope="col" class="num">
-                  {a.seq}
-                </th>
-                <th scope="col">{a.at}</th>
-                <th scope="col">{a.actor}</th>
-                <th scope="col">{a.department}</th>
-                <th scope="col">{a.action}</th>
-                <th scope="col">{a.target}</th>
-                <th scope="col">{a.detail}</th>
-              </tr>
-            </thead>
+            <Head columns={[{ num: a.seq }, a.at, a.actor, a.department, a.action, a.target, a.detail]} />
             <tbody>
               {page.items.map((e) => (
                 <tr key={e.seq}>
@@ -875,23 +844,7 @@ function VerifyResult({ ctx, report }: { ctx: PageContext; report: AuditVerifyRe
       </dl>
       <table>
         <caption class="visually-hidden">{a.verify}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{a.log}</th>
-            <th scope="col">{a.result}</th>
-            <th scope="col" class="num">
-              {a.entries}
-            </th>
-            <th scope="col" class="num">
-              {a.checked}
-            </th>
-            <th scope="col" class="num">
-              {a.fromSeq}
-            </th>
-            <th scope="col">{a.checkpointAt}</th>
-            <th scope="col">{a.headHash}</th>
-          </tr>
-        </thead>
+        <Head columns={[a.log, a.result, { num: a.entries }, { num: a.checked }, { num: a.fromSeq }, a.checkpointAt, a.headHash]} />
         <tbody>
           {report.logs.map((l) => (
             <tr key={l.log}>
@@ -984,19 +937,7 @@ function SubjectReport({ ctx, report, id }: { ctx: PageContext; report: AccessRe
       ) : (
         <table>
           <caption class="visually-hidden">{a.subject}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{a.at}</th>
-              <th scope="col">{a.department}</th>
-              <th scope="col">{a.system2}</th>
-              <th scope="col">{a.purpose}</th>
-              <th scope="col">{a.datasetName}</th>
-              <th scope="col">{a.mode}</th>
-              <th scope="col">{a.fields}</th>
-              <th scope="col">{a.operator}</th>
-              <th scope="col">{a.covertUntil}</th>
-            </tr>
-          </thead>
+          <Head columns={[a.at, a.department, a.system2, a.purpose, a.datasetName, a.mode, a.fields, a.operator, a.covertUntil]} />
           <tbody>
             {report.items.map((r, i) => (
               <tr key={i}>

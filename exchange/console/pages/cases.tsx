@@ -5,7 +5,7 @@ import { ApiError } from '../api.ts';
 import { many, one, type PageContext, sendPage } from '../context.ts';
 import { formatTime } from '../format.ts';
 import type { Lang } from '../i18n.ts';
-import { Csrf, Flag, Layout, Notice, ProblemBox } from '../ui.tsx';
+import { Csrf, Flag, Layout, Notice, ProblemBox, Head } from '../ui.tsx';
 import { actionLabels, actionName, caseText, modeName, sensitivityName, stateName } from './case-texts.ts';
 
 type Form = PageContext['form'];
@@ -85,19 +85,7 @@ function Inbox({ ctx, list, query, datasets }: { ctx: PageContext; list: CaseLis
         <p>{ctx.t.noneFound}</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">{t.trackingNo}</th>
-              <th scope="col">{t.datasets}</th>
-              <th scope="col">{t.requester}</th>
-              <th scope="col">{t.state}</th>
-              <th scope="col">{t.received}</th>
-              <th scope="col">{t.due}</th>
-              <th scope="col">{t.flag}</th>
-              <th scope="col">{t.daysLeft}</th>
-              <th scope="col">{t.nowWith}</th>
-            </tr>
-          </thead>
+          <Head columns={[t.trackingNo, t.datasets, t.requester, t.state, t.received, t.due, t.flag, t.daysLeft, t.nowWith]} />
           <tbody>
             {items.map((c) => (
               <tr key={c.trackingNo}>
@@ -617,14 +605,7 @@ function PartView({ ctx, c, part, titles }: { ctx: PageContext; c: Case; part: C
       </dl>
       <table>
         <caption class="visually-hidden">{`${part.datasetName} · ${t.fields}`}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t.fieldTitle}</th>
-            <th scope="col">{t.fieldCode}</th>
-            <th scope="col">{t.sensitivity}</th>
-            <th scope="col">{t.settledAtFiling}</th>
-          </tr>
-        </thead>
+        <Head columns={[t.fieldTitle, t.fieldCode, t.sensitivity, t.settledAtFiling]} />
         <tbody>
           {part.fields.map((f) => (
             <tr key={f}>

@@ -14,7 +14,7 @@ import { ApiError, withQuery } from '../api.ts';
 import { many, one, type PageContext, sendPage } from '../context.ts';
 import { formatNumber, formatTime } from '../format.ts';
 import { type Lang, texts } from '../i18n.ts';
-import { Csrf, Layout, NextPage, ProblemBox } from '../ui.tsx';
+import { Csrf, Layout, NextPage, ProblemBox, Head } from '../ui.tsx';
 
 /** The catalog's own vocabulary in both languages (also what other pages show of a dataset). */
 export const catalogWords = {
@@ -270,16 +270,7 @@ function CatalogPage(props: { ctx: PageContext; filters: Filters; departments: D
             <p>{ctx.t.noneFound}</p>
           ) : (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t.name}</th>
-                  <th scope="col">{t.code}</th>
-                  <th scope="col">{t.provider}</th>
-                  <th scope="col">{t.class}</th>
-                  <th scope="col">{t.sharingType}</th>
-                  <th scope="col">{t.updateCycle}</th>
-                </tr>
-              </thead>
+              <Head columns={[t.name, t.code, t.provider, t.class, t.sharingType, t.updateCycle]} />
               <tbody>
                 {list.items.map((d) => (
                   <tr key={d.code}>
@@ -428,17 +419,7 @@ function DatasetPage(props: {
         <p>{t.noContract}</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">{t.fieldTitle}</th>
-              <th scope="col">{t.fieldName}</th>
-              <th scope="col">{t.dataElement}</th>
-              <th scope="col">{t.sensitivity}</th>
-              <th scope="col">{t.fieldSharing}</th>
-              <th scope="col">{t.masking}</th>
-              <th scope="col">{t.searchable}</th>
-            </tr>
-          </thead>
+          <Head columns={[t.fieldTitle, t.fieldName, t.dataElement, t.sensitivity, t.fieldSharing, t.masking, t.searchable]} />
           <tbody>
             {fields.map(([name, f]) => (
               <tr key={name}>
@@ -467,27 +448,7 @@ function DatasetPage(props: {
             <p>{t.noBatches}</p>
           ) : (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t.receivedAt}</th>
-                  <th scope="col">{t.batch}</th>
-                  <th scope="col" class="num">
-                    {t.records}
-                  </th>
-                  <th scope="col" class="num">
-                    {t.accepted}
-                  </th>
-                  <th scope="col" class="num">
-                    {t.unchanged}
-                  </th>
-                  <th scope="col" class="num">
-                    {t.stale}
-                  </th>
-                  <th scope="col" class="num">
-                    {t.rejected}
-                  </th>
-                </tr>
-              </thead>
+              <Head columns={[t.receivedAt, t.batch, { num: t.records }, { num: t.accepted }, { num: t.unchanged }, { num: t.stale }, { num: t.rejected }]} />
               <tbody>
                 {batches.items.map((b) => (
                   <tr key={b.batchId}>

@@ -4,7 +4,7 @@ import type { CaseStats, ExchangeStats } from '../../../contracts/generated/api.
 import type { PageContext } from '../context.ts';
 import { formatNumber, formatTime } from '../format.ts';
 import { type Lang, texts } from '../i18n.ts';
-import { Layout } from '../ui.tsx';
+import { Layout, Head } from '../ui.tsx';
 
 const text = texts({
   zh: {
@@ -118,17 +118,7 @@ function Flows({ ctx, stats }: { ctx: PageContext; stats: ExchangeStats }) {
       <p>{summary}</p>
       <Chart id="chart-flows" label={`${t.flows}：${summary}`} config={config} lang={ctx.lang}>
         <table>
-          <thead>
-            <tr>
-              <th scope="col">{t.day}</th>
-              <th scope="col" class="num">
-                {t.recordsIn}
-              </th>
-              <th scope="col" class="num">
-                {t.recordsOut}
-              </th>
-            </tr>
-          </thead>
+          <Head columns={[t.day, { num: t.recordsIn }, { num: t.recordsOut }]} />
           <tbody>
             {stats.days.map((d) => (
               <tr key={d.day}>
@@ -163,16 +153,7 @@ function Lag({ ctx, stats }: { ctx: PageContext; stats: ExchangeStats }) {
       {subs.length ? (
         <Chart id="chart-lag" label={`${t.lag}：${t.lagSummary(subs.length)}`} config={config} lang={ctx.lang}>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">{t.subscription}</th>
-                <th scope="col" class="num">
-                  {t.lagEvents}
-                </th>
-                <th scope="col">{t.status}</th>
-                <th scope="col">{t.lastDelivery}</th>
-              </tr>
-            </thead>
+            <Head columns={[t.subscription, { num: t.lagEvents }, t.status, t.lastDelivery]} />
             <tbody>
               {subs.map((s) => (
                 <tr key={s.id}>
@@ -230,26 +211,7 @@ function Cases({ ctx, stats }: { ctx: PageContext; stats: CaseStats }) {
       {stats.items.length ? (
         <Chart id="chart-cases" label={`${t.cases}：${summary}`} config={config} lang={ctx.lang}>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">{t.dataset}</th>
-                <th scope="col" class="num">
-                  {t.received}
-                </th>
-                <th scope="col" class="num">
-                  {t.decided}
-                </th>
-                <th scope="col" class="num">
-                  {t.onTimeRate}
-                </th>
-                <th scope="col" class="num">
-                  {t.medianDays}
-                </th>
-                <th scope="col" class="num">
-                  {t.backlog}
-                </th>
-              </tr>
-            </thead>
+            <Head columns={[t.dataset, { num: t.received }, { num: t.decided }, { num: t.onTimeRate }, { num: t.medianDays }, { num: t.backlog }]} />
             <tbody>
               {stats.items.map((s) => (
                 <tr key={`${s.department.id}/${s.dataset}`}>
@@ -297,15 +259,7 @@ function Quality({ ctx, stats }: { ctx: PageContext; stats: ExchangeStats }) {
       {issues.length ? (
         <Chart id="chart-quality" label={`${t.quality}：${t.qualitySummary(total)}`} config={config} lang={ctx.lang}>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">{t.dataset}</th>
-                <th scope="col">{t.kind}</th>
-                <th scope="col" class="num">
-                  {t.open}
-                </th>
-              </tr>
-            </thead>
+            <Head columns={[t.dataset, t.kind, { num: t.open }]} />
             <tbody>
               {issues.map((q) => (
                 <tr key={`${q.dataset}/${q.kind}`}>

@@ -4,7 +4,7 @@ import { ApiError } from '../api.ts';
 import type { PageContext } from '../context.ts';
 import { formatNumber, formatTime } from '../format.ts';
 import type { Lang } from '../i18n.ts';
-import { Layout, NextPage } from '../ui.tsx';
+import { Layout, NextPage, Head } from '../ui.tsx';
 import { caseText, grantStatusName, modeName } from './case-texts.ts';
 
 const statuses = ['active', 'expired', 'revoked', 'superseded'] as const;
@@ -64,18 +64,7 @@ export async function grantPages(c: FastifyInstance) {
           <p>{ctx.t.noneFound}</p>
         ) : (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">{t.dataset}</th>
-                <th scope="col">{t.system}</th>
-                <th scope="col">{t.fields}</th>
-                <th scope="col">{t.masked}</th>
-                <th scope="col">{t.modes}</th>
-                <th scope="col">{t.validUntil}</th>
-                <th scope="col">{t.status}</th>
-                <th scope="col">{t.caseNo}</th>
-              </tr>
-            </thead>
+            <Head columns={[t.dataset, t.system, t.fields, t.masked, t.modes, t.validUntil, t.status, t.caseNo]} />
             <tbody>
               {list.items.map((g) => (
                 <tr key={g.id}>

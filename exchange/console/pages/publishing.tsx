@@ -17,7 +17,7 @@ import { ApiError, withQuery } from '../api.ts';
 import { one, type PageContext, sendPage } from '../context.ts';
 import { formatNumber, formatTime } from '../format.ts';
 import { localMessage, texts } from '../i18n.ts';
-import { Csrf, Layout, NextPage, Notice, ProblemBox } from '../ui.tsx';
+import { Csrf, Layout, NextPage, Notice, ProblemBox, Head } from '../ui.tsx';
 
 /** A word for a code, or the code itself when there is none. */
 const pick =
@@ -241,28 +241,7 @@ function BatchTable({ ctx, batches, nodes, caption }: { ctx: PageContext; batche
   return (
     <table>
       <caption class="visually-hidden">{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{p.batch}</th>
-          <th scope="col">{p.received}</th>
-          <th scope="col">{p.source}</th>
-          <th scope="col" class="num">
-            {p.records}
-          </th>
-          <th scope="col" class="num">
-            {p.accepted}
-          </th>
-          <th scope="col" class="num">
-            {p.unchanged}
-          </th>
-          <th scope="col" class="num">
-            {p.stale}
-          </th>
-          <th scope="col" class="num">
-            {p.rejected}
-          </th>
-        </tr>
-      </thead>
+      <Head columns={[p.batch, p.received, p.source, { num: p.records }, { num: p.accepted }, { num: p.unchanged }, { num: p.stale }, { num: p.rejected }]} />
       <tbody>
         {batches.map((b) => (
           <tr key={b.batchId}>
@@ -302,18 +281,7 @@ function NodeTable({ ctx, nodes }: { ctx: PageContext; nodes: readonly NodeView[
   return (
     <table>
       <caption class="visually-hidden">{p.nodes}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{p.node}</th>
-          <th scope="col">{p.state}</th>
-          <th scope="col">{p.lastHeartbeat}</th>
-          <th scope="col" class="num">
-            {p.spool}
-          </th>
-          <th scope="col">{p.lastSuccess}</th>
-          <th scope="col">{p.jobs}</th>
-        </tr>
-      </thead>
+      <Head columns={[p.node, p.state, p.lastHeartbeat, { num: p.spool }, p.lastSuccess, p.jobs]} />
       <tbody>
         {nodes.map(({ id, name, active, status }) => {
           const jobs = status?.report?.jobs ?? [];

@@ -3,7 +3,7 @@ import type { Case, CaseList, CaseQuery, Problem } from '../../../contracts/gene
 import { ApiError, withQuery } from '../api.ts';
 import { one, type PageContext, sendPage } from '../context.ts';
 import { type Lang, texts } from '../i18n.ts';
-import { Flag, Layout, NextPage, ProblemBox } from '../ui.tsx';
+import { Flag, Layout, NextPage, ProblemBox, Head } from '../ui.tsx';
 
 /** A case's state in words (both languages); other pages showing a case may use the same words. */
 export const stateWords: Record<string, readonly [string, string]> = {
@@ -172,17 +172,7 @@ function RequestsPage(props: { ctx: PageContext; filters: Filters; list: CaseLis
             <p>{ctx.t.noneFound}</p>
           ) : (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t.trackingNo}</th>
-                  <th scope="col">{t.datasets}</th>
-                  <th scope="col">{t.state}</th>
-                  <th scope="col">{t.responsible}</th>
-                  <th scope="col">{t.received}</th>
-                  <th scope="col">{t.due}</th>
-                  <th scope="col">{t.flag}</th>
-                </tr>
-              </thead>
+              <Head columns={[t.trackingNo, t.datasets, t.state, t.responsible, t.received, t.due, t.flag]} />
               <tbody>
                 {list.items.map((c) => (
                   <tr key={c.trackingNo}>
