@@ -189,3 +189,20 @@ export function Head({ columns }: { columns: (string | { num: string })[] }) {
     </thead>
   );
 }
+
+/** A filter's drop-down with an "any" first choice; options are [value, words]. */
+export function Choice(props: { id: string; label: string; value: string | undefined; options: [string, string][]; any: string }) {
+  return (
+    <label for={props.id}>
+      {props.label}
+      <select id={props.id} name={props.id}>
+        <option value="">{props.any}</option>
+        {props.options.map(([v, l]) => (
+          <option key={v} value={v} selected={props.value === v}>
+            {l}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

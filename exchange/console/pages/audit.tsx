@@ -414,14 +414,7 @@ function AccessForm({ ctx, f, names, systems, datasets }: { ctx: PageContext; f:
         {a.subjectId}
         <input id="subject" name="subject" value={f.subject} maxLength={18} autocomplete="off" spellcheck={false} />
       </label>
-      <label for="from">
-        {a.from}
-        <input id="from" name="from" type="datetime-local" value={f.from} />
-      </label>
-      <label for="to">
-        {a.to}
-        <input id="to" name="to" type="datetime-local" value={f.to} />
-      </label>
+      <TimeRange from={f.from} to={f.to} labels={a} />
       <button type="submit">{ctx.t.search}</button>
       <a href="/audit">{ctx.t.reset}</a>
     </form>
@@ -658,14 +651,7 @@ export async function auditPages(c: FastifyInstance) {
             {a.action}
             <input id="action" name="action" value={action} placeholder="department.create" />
           </label>
-          <label for="from">
-            {a.from}
-            <input id="from" name="from" type="datetime-local" value={filters.from} />
-          </label>
-          <label for="to">
-            {a.to}
-            <input id="to" name="to" type="datetime-local" value={filters.to} />
-          </label>
+          <TimeRange from={filters.from} to={filters.to} labels={a} />
           <button type="submit">{ctx.t.search}</button>
           <a href="/audit/admin">{ctx.t.reset}</a>
         </form>
@@ -965,5 +951,21 @@ function SubjectReport({ ctx, report, id }: { ctx: PageContext; report: AccessRe
       )}
       <NextPage href={report.next ? withQuery('/audit/subject', { id, cursor: report.next }) : null} label={ctx.t.next} />
     </section>
+  );
+}
+
+/** A search's time range: wall-clock times in China (datetime-local), converted with chinaLocalToIso. */
+function TimeRange(props: { from: string | undefined; to: string | undefined; labels: { from: string; to: string } }) {
+  return (
+    <>
+      <label for="from">
+        {props.labels.from}
+        <input id="from" name="from" type="datetime-local" value={props.from} />
+      </label>
+      <label for="to">
+        {props.labels.to}
+        <input id="to" name="to" type="datetime-local" value={props.to} />
+      </label>
+    </>
   );
 }

@@ -14,7 +14,7 @@ import { ApiError, withQuery } from '../api.ts';
 import { many, one, type PageContext, sendPage } from '../context.ts';
 import { formatNumber, formatTime } from '../format.ts';
 import { type Lang, texts } from '../i18n.ts';
-import { Csrf, Layout, NextPage, ProblemBox, Head } from '../ui.tsx';
+import { Csrf, Layout, NextPage, ProblemBox, Head, Choice } from '../ui.tsx';
 
 /** The catalog's own vocabulary in both languages (also what other pages show of a dataset). */
 export const catalogWords = {
@@ -217,22 +217,6 @@ function filtersOf(request: FastifyRequest): Filters & { cursor?: string } {
     if (v) out[name] = v;
   }
   return out;
-}
-
-function Choice(props: { id: string; label: string; value: string | undefined; options: [string, string][]; any: string }) {
-  return (
-    <label for={props.id}>
-      {props.label}
-      <select id={props.id} name={props.id}>
-        <option value="">{props.any}</option>
-        {props.options.map(([v, l]) => (
-          <option key={v} value={v} selected={props.value === v}>
-            {l}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
 }
 
 const optionsOf = <K extends keyof Vocabulary>(lang: Lang, kind: K): [string, string][] =>

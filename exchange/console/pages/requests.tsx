@@ -3,7 +3,7 @@ import type { Case, CaseList, CaseQuery, Problem } from '../../../contracts/gene
 import { ApiError, withQuery } from '../api.ts';
 import { one, type PageContext, sendPage } from '../context.ts';
 import { type Lang, texts } from '../i18n.ts';
-import { Flag, Layout, NextPage, ProblemBox, Head } from '../ui.tsx';
+import { Flag, Layout, NextPage, ProblemBox, Head, Choice } from '../ui.tsx';
 
 /** A case's state in words (both languages); other pages showing a case may use the same words. */
 export const stateWords: Record<string, readonly [string, string]> = {
@@ -103,22 +103,6 @@ function responsible(lang: Lang, c: Case): string[] {
     if (p.escalatedTo) return t.escalated(platform(p.escalatedTo));
     return p.assignee ? `${p.department.name} · ${p.assignee.name}` : p.department.name;
   });
-}
-
-function Choice(props: { id: string; label: string; value: string | undefined; options: [string, string][]; any: string }) {
-  return (
-    <label for={props.id}>
-      {props.label}
-      <select id={props.id} name={props.id}>
-        <option value="">{props.any}</option>
-        {props.options.map(([v, l]) => (
-          <option key={v} value={v} selected={props.value === v}>
-            {l}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
 }
 
 function RequestsPage(props: { ctx: PageContext; filters: Filters; list: CaseList | null; problem?: Problem }) {
