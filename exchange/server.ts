@@ -12,7 +12,7 @@ import { caseRoutes } from './cases/routes.ts';
 import { runCaseScheduler } from './cases/scheduler.ts';
 import { buildSearchIndexes } from './catalog/search-indexes.ts';
 import { type Clock, systemClock } from './clock.ts';
-import { consoleRoutes } from './console/plugin.tsx';
+import { consoleRoutes, pageNotFound } from './console/plugin.tsx';
 import type { EventLog } from './events/event-log.ts';
 import { PgEventLog } from './events/pg-event-log.ts';
 import { grantRoutes } from './grants/routes.ts';
@@ -146,7 +146,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preValidation', refuseUnsafeInput);
   for (const schema of apiSchemas) app.addSchema(schema);
 
-  await app.register(problem);
+  await app.register(problem, { pageNotFound });
   await app.register(guard, { db, cacheSeconds: config.authCacheSeconds });
   await app.register(metrics, { audit, events });
   await app.register(openapi);

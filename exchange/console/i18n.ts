@@ -6,7 +6,8 @@ export type Lang = (typeof languages)[number];
 export const langCookie = 'brx_lang';
 
 export function langOf(request: FastifyRequest): Lang {
-  const chosen = request.cookies?.[langCookie];
+  // outside the console's routes (the not-found page) the cookies are not parsed yet
+  const chosen = request.cookies?.[langCookie] ?? new RegExp(`(?:^|;\\s*)${langCookie}=(\\w+)`).exec(request.headers.cookie ?? '')?.[1];
   return chosen === 'en' ? 'en' : 'zh';
 }
 
@@ -131,6 +132,17 @@ export const errorTitles: Record<Lang, Record<string, string>> = {
 const zhMessages: [RegExp, (...m: string[]) => string][] = [
   [/^must have required property '(.+)'$/, (f) => `缺少必填项「${f}」`],
   [/^is required$/, () => '为必填项'],
+  [/^a partial approval states its reasons$/, () => '部分同意须说明理由'],
+  [/^not in the first request: (.+) — a supervisor may override with overrideReason$/, (x) => `首次告知中没有：${x}（一次性告知；须由上级说明理由方可追加）`],
+  [/^at most (\d+) working days$/, (n) => `最多 ${n} 个工作日`],
+  [/^allowed in state (\S+): (.+)$/, (_s, a) => `当前状态可进行：${a}`],
+  [/^(.+) was not asked for, or was settled at filing$/, (f) => `${f} 不在申请范围内，或已在受理时确定`],
+  [/^(.+) is not among the granted fields$/, (f) => `${f} 不在同意共享的字段中`],
+  [/^(.+) was not asked for \(asked: (.+)\)$/, (m, a) => `未申请「${m}」方式（申请的：${a}）`],
+  [/^(.+) is not offered for (.+) \(offered: (.+)\)$/, (d, m, o) => `${d} 不提供「${m}」方式（提供：${o}）`],
+  [/^(.+) has no field (.+)$/, (d, f) => `${d} 没有字段 ${f}`],
+  [/^no such department$|^no department (.+)$/, () => '没有该部门'],
+  [/^no published dataset (.+)$/, (d) => `没有已发布的数据集 ${d}`],
   [/^must NOT have fewer than (\d+) characters?$/, (n) => `至少需要 ${n} 个字符`],
   [/^must NOT have more than (\d+) characters?$/, (n) => `不能超过 ${n} 个字符`],
   [/^must NOT have fewer than (\d+) items?$/, (n) => `至少选择 ${n} 项`],
@@ -172,7 +184,8 @@ const zhDetails: [RegExp, (...m: string[]) => string][] = [
   [/^The credential is unknown, expired or revoked$/, () => '登录已过期，请重新登录'],
   [/^Too many failed logins for this username; try again in (\d+) s$/, (n) => `该用户名登录失败次数过多，请 ${n} 秒后再试`],
   [/^Cross-site request refused/, () => '拒绝跨站提交：表单不是从本控制台发出的'],
-  [/^No (case|grant|user|system) (.+)$/, (_w, id) => `未找到 ${id}，或您无权查看`],
+  [/^No (case|grant|user|system|dataset|department|node) (.+)$/, (_w, id) => `未找到 ${id}，或您无权查看`],
+  [/^No such page$/, () => '没有这个页面'],
 ];
 
 export function localDetail(lang: Lang, detail: string): string {

@@ -99,7 +99,10 @@ export async function consoleRoutes(app: FastifyInstance) {
           }
           const ctx = await contextOf(request, reply, viewer);
           const page = await handler(ctx, request, reply);
-          return isReply(page) ? page : sendPage(reply, page);
+          // a handler that answered itself (a redirect, a file) returned the reply, which is
+          // thenable: awaiting it gave undefined once it was sent
+          if (reply.sent || isReply(page) || page === undefined) return reply;
+          return sendPage(reply, page);
         },
       });
     });
@@ -139,6 +142,23 @@ function problem(status: number, code: string, detail: string): Problem {
 
 function csrfRefusal(): ApiError {
   return new ApiError(403, problem(403, 'BRX_ERR_CSRF', 'Cross-site request refused: the form did not come from this console'));
+}
+
+/** The page for a URL that is neither a console page nor an API route. */
+export function pageNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const lang = langOf(request);
+  const p = { ...problem(404, 'BRX_ERR_NOT_FOUND', 'No such page'), requestId: request.id };
+  const t = common(lang);
+  return sendPage(
+    reply,
+    <Bare lang={lang} title={t.product}>
+      <ProblemBox lang={lang} problem={p} />
+      <p>
+        <a href="/">{t.dashboard}</a>
+      </p>
+    </Bare>,
+    404,
+  );
 }
 
 async function renderError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {

@@ -111,6 +111,9 @@ export function Csrf({ ctx }: { ctx: { csrf: string } }) {
  * record with the validator's message translated; a message brx wrote in English stays as it is
  * under the title, so nothing the API said is lost.
  */
+/** Refusals whose detail says nothing the title does not (and an internal error's says nothing at all). */
+const titleSaysAll = new Set(['BRX_ERR_INTERNAL', 'BRX_ERR_BAD_CREDENTIALS', 'BRX_ERR_UNAUTHENTICATED']);
+
 export function ProblemBox({ lang, problem, labels = {} }: { lang: Lang; problem: Problem; labels?: Record<string, string> }) {
   const title = errorTitles[lang][problem.code] ?? problem.title;
   const fieldOf = (pointer: string | undefined) => {
@@ -125,14 +128,13 @@ export function ProblemBox({ lang, problem, labels = {} }: { lang: Lang; problem
         <ul>
           {problem.errors.map((e, i) => (
             <li key={i}>
-              {fieldOf(e.pointer) ? <strong>{`${fieldOf(e.pointer)}：`}</strong> : null}
+              {fieldOf(e.pointer) ? <strong>{`${fieldOf(e.pointer)}${lang === 'zh' ? '：' : ': '}`}</strong> : null}
               {localMessage(lang, e.message)}
             </li>
           ))}
         </ul>
       ) : (
-        // an internal error's detail says nothing more than its title
-        <p>{problem.code === 'BRX_ERR_INTERNAL' ? null : localDetail(lang, problem.detail)}</p>
+        <p>{titleSaysAll.has(problem.code) ? null : localDetail(lang, problem.detail)}</p>
       )}
       {problem.requestId ? <p class="muted">{`${lang === 'zh' ? '请求编号' : 'Request id'}: ${problem.requestId}`}</p> : null}
     </div>

@@ -116,7 +116,7 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   reply.status(problem.status).type('application/problem+json').send(problem);
 }
 
-async function problemPlugin(app: FastifyInstance) {
+async function problemPlugin(app: FastifyInstance, options: { pageNotFound?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply }) {
   app.setErrorHandler((error: FastifyError | BrxError, request: FastifyRequest, reply: FastifyReply) => {
     const problem = toProblem(error, request);
     if (problem.code === 'BRX_ERR_UNAVAILABLE') logUnavailable(request, error);
@@ -127,6 +127,8 @@ async function problemPlugin(app: FastifyInstance) {
     return reply.status(problem.status).type('application/problem+json').send(problem);
   });
   app.setNotFoundHandler((request, reply) => {
+    // a person's browser asking for a page that does not exist gets a page, not JSON
+    if (options.pageNotFound && !request.url.startsWith('/v1/') && /text\/html/.test(request.headers.accept ?? '')) return options.pageNotFound(request, reply);
     const problem = toProblem(new BrxError('BRX_ERR_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`), request);
     return reply.status(404).type('application/problem+json').send(problem);
   });

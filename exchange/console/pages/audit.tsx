@@ -228,10 +228,10 @@ function AuditShell(props: { ctx: PageContext; page: AuditPage; children: Compon
 }
 
 /** A refusal of the API before anything could be shown: the page is only the refusal. */
-function Refused({ ctx, problem }: { ctx: PageContext; problem: Problem }) {
+function Refused({ ctx, problem, labels }: { ctx: PageContext; problem: Problem; labels?: Record<string, string> }) {
   return (
     <Layout ctx={ctx} title={ctx.t.audit} section="audit">
-      <ProblemBox lang={ctx.lang} problem={problem} />
+      <ProblemBox lang={ctx.lang} problem={problem} {...(labels ? { labels } : {})} />
     </Layout>
   );
 }
@@ -576,14 +576,15 @@ export async function auditPages(c: FastifyInstance) {
     const q = queryOf(request);
     const f = accessFilters(q);
     const { errors, query } = apiQuery(a, f, q);
-    if (errors.length) return sendPage(reply, <Refused ctx={ctx} problem={formProblem(errors)} />, 400);
+    const labels = { department: a.department, system: a.system, dataset: a.dataset, subject: a.subjectId, from: a.from, to: a.to };
+    if (errors.length) return sendPage(reply, <Refused ctx={ctx} problem={formProblem(errors)} labels={labels} />, 400);
     let first: AuditAccessPage;
     try {
       // the first page before any byte is sent: a refusal is still a page of its own
       first = await ctx.api.get<AuditAccessPage>('/v1/audit/access', { ...query, limit: csvPage });
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
-      return sendPage(reply, <Refused ctx={ctx} problem={e.problem} />, e.status);
+      return sendPage(reply, <Refused ctx={ctx} problem={e.problem} labels={labels} />, e.status);
     }
     const names = await new Names(ctx).load();
     async function* lines() {

@@ -35,7 +35,7 @@ function LoginPage(props: { lang: Lang; csrf: string; next: string; username?: s
           {t.signedOut}
         </p>
       ) : null}
-      {props.problem ? <ProblemBox lang={props.lang} problem={props.problem} /> : null}
+      {props.problem ? <ProblemBox lang={props.lang} problem={props.problem} labels={{ username: t.username, password: t.password }} /> : null}
       <form method="post" action="/login" class="stack">
         <input type="hidden" name="_csrf" value={props.csrf} />
         <input type="hidden" name="next" value={props.next} />
