@@ -49,6 +49,7 @@ describe('the approvals inbox, the case page and my grants', { skip: chromiumMis
     const row = page.getByRole('row').filter({ hasText: first.trackingNo });
     await assert.doesNotReject(row.getByText('临期').waitFor(), 'the yellow flag, in words');
     await assert.doesNotReject(row.getByText('剩 1 个工作日').waitFor(), 'working days left on the calendar');
+    assert.equal(await page.getByRole('main').getByRole('link', { name: '我的授权' }).count(), 0, 'no stray link under the table (the navigation has it)');
     await screenshot(page, 'cases-inbox');
 
     await row.getByRole('link', { name: first.trackingNo }).click();
@@ -59,12 +60,20 @@ describe('the approvals inbox, the case page and my grants', { skip: chromiumMis
     await assert.doesNotReject(page.getByRole('status').getByText('已完成：受理。').waitFor());
 
     const approve = page.getByRole('region', { name: `同意：${w.licences.name}` });
-    await approve.getByLabel('法定代表人（legalRepresentative）', { exact: false }).first().uncheck();
-    await approve.getByLabel('理由', { exact: true }).fill('法定代表人信息超出本次核验用途');
+    const legalRep = approve.getByLabel('法定代表人（legalRepresentative）', { exact: false });
+    assert.equal(await legalRep.nth(1).isChecked(), true, 'a field whose contract masks it is ticked to be shared masked');
+    await legalRep.first().uncheck();
+    await approve.getByLabel('理由（部分同意时必填）', { exact: true }).fill('法定代表人信息超出本次核验用途');
     await screenshot(page, 'cases-approve-narrowed');
     await approve.getByRole('button', { name: '同意' }).click();
     await assert.doesNotReject(page.getByRole('status').getByText('已完成：同意。').waitFor());
     await assert.doesNotReject(page.getByText('法定代表人信息超出本次核验用途').first().waitFor(), 'the reason is on the timeline');
+    // each field says what was decided for it
+    const fieldRows = page.getByRole('table', { name: new RegExp(w.licences.name) });
+    await assert.doesNotReject(fieldRows.getByRole('columnheader', { name: '处理结果' }).waitFor());
+    assert.match((await fieldRows.getByRole('row', { name: /法定代表人/ }).textContent()) ?? '', /不予共享/, 'the field left out is refused');
+    assert.match((await fieldRows.getByRole('row', { name: /企业名称/ }).textContent()) ?? '', /同意/);
+    assert.equal(await fieldRows.getByText('待审批').count(), 0, 'nothing is left to review');
     await screenshot(page, 'cases-approved');
     await page.context().close();
 
@@ -87,6 +96,14 @@ describe('the approvals inbox, the case page and my grants', { skip: chromiumMis
     const grant = grants.find((g) => g.caseNo === first.trackingNo)!;
     assert.deepEqual([...grant.fields].sort(), ['name', 'status', 'uscc']);
     assert.equal((await caseOf(web, token, first.trackingNo)).state, 'partially_approved');
+
+    // my requests: the same state word and the same due date as the case page, though the case is closed
+    await requester.goto(`${web.baseUrl}/requests`);
+    const mine = requester.getByRole('row', { name: new RegExp(first.trackingNo) });
+    assert.match((await mine.textContent()) ?? '', /部分同意.*2026-03-16.*已办结/);
+    await assert.doesNotReject(requester.getByRole('columnheader', { name: '办理期限' }).waitFor());
+    await assert.doesNotReject(requester.getByRole('columnheader', { name: '收到日期' }).waitFor());
+    await screenshot(requester, 'requests-closed-case');
     await requester.context().close();
   });
 

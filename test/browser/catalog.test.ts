@@ -69,6 +69,7 @@ describe('the console: catalog, request-access form and my requests', { skip: ch
     const fields = page.getByRole('table').first();
     const legalRep = fields.getByRole('row', { name: /法定代表人/ });
     assert.match((await legalRep.textContent()) ?? '', /法定代表人.*legalRepresentative.*个人信息.*有条件共享.*姓名脱敏/);
+    await assert.doesNotReject(fields.getByRole('columnheader', { name: '字段编码' }).waitFor(), 'the same term as on the case page');
     assert.match((await fields.getByRole('row', { name: /统一社会信用代码/ }).textContent()) ?? '', /DE00011.*公开/);
     // a consumer may not see the provider's batches: the section is left out, not refused
     assert.equal(await page.getByRole('heading', { name: '近期发布情况' }).count(), 0);
@@ -160,6 +161,10 @@ describe('the console: catalog, request-access form and my requests', { skip: ch
     const row = page.getByRole('row', { name: new RegExp(trackingNo) });
     const words = (await row.textContent()) ?? '';
     assert.match(words, new RegExp(`${w.licences.name}.*已提交.*新余市市场监督管理局.*${c.dueOn}.*正常`));
+    // the same column titles as the approvals inbox
+    for (const title of ['受理编号', '状态', '当前办理人', '收到日期', '办理期限', '期限提示']) {
+      await assert.doesNotReject(page.getByRole('columnheader', { name: title, exact: true }).waitFor(), title);
+    }
     assert.equal(await row.getByRole('link', { name: trackingNo }).getAttribute('href'), `/cases/${encodeURIComponent(trackingNo)}`);
     await screenshot(page, 'requests-mine');
 

@@ -52,6 +52,8 @@ describe('the console: publishing', { skip: chromiumMissing }, () => {
     const nodeRow = page.getByRole('row', { name: new RegExp(node.node.name) }).filter({ hasText: '在线' });
     assert.match(await nodeRow.innerText(), /在线[\s\S]*\b7\b/, 'online, with seven records in its spool');
     await assert.doesNotReject(page.getByRole('link', { name: '隔离区待处理 2 条' }).waitFor());
+    assert.equal(await page.getByText('前置机运行状态', { exact: true }).count(), 1, 'the heading, not repeated by a caption');
+    await assert.doesNotReject(page.getByRole('table', { name: '前置机运行状态' }).waitFor(), 'the table is named by its heading');
     await screenshot(page, 'console-publishing-overview');
 
     await page.getByRole('link', { name: '隔离区待处理 2 条' }).click();

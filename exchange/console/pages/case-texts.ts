@@ -52,12 +52,15 @@ export const caseText = texts({
     escalatedTo: '已升级至',
     field: '字段',
     fieldCode: '字段编码',
-    fieldTitle: '名称',
+    fieldTitle: '中文名称',
     sensitivity: '敏感级别',
-    settledAtFiling: '受理时已定',
+    outcome: '处理结果',
     autoGranted: '无条件共享，已自动授权',
-    refused: '不予共享，已拒绝',
     toReview: '待审批',
+    fieldApproved: '同意',
+    fieldMasked: '同意（脱敏）',
+    fieldRefused: '不予共享',
+    atFiling: '（受理时已定）',
     decision: '决定',
     grant: '授权',
     seeGrant: '查看授权',
@@ -74,12 +77,13 @@ export const caseText = texts({
     note: '说明（可选）',
     reason: '理由',
     reasonRequired: '理由（必填）',
+    reasonPartial: '理由（部分同意时必填）',
     legalBasisRequired: '法律依据（必填）',
     acceptHelp: '受理后进入审查，办理期限照常计算。',
     approveHelp: '取消勾选部分字段即为部分同意，须写明理由；未填写的项目按申请内容授权。',
     approveFields: '同意共享的字段',
     maskedFields: '脱敏提供的字段',
-    maskedHelp: '勾选的字段按数据规范的脱敏规则提供。',
+    maskedHelp: '勾选的字段按数据规范的脱敏规则提供；数据规范定有脱敏规则的字段已预先勾选。',
     approveModes: '同意的共享方式',
     rowField: '行范围字段',
     noRowField: '按申请的范围',
@@ -125,6 +129,7 @@ export const caseText = texts({
     // grants
     grantsTitle: '我的授权',
     grantsIntro: '本部门应用系统获得的共享授权。',
+    grantsIntroAll: '全部部门应用系统获得的共享授权（审计员和平台管理员可查看全部授权）。',
     system: '应用系统',
     fields: '字段',
     masked: '脱敏',
@@ -189,12 +194,15 @@ export const caseText = texts({
     escalatedTo: 'Escalated to',
     field: 'Field',
     fieldCode: 'Field code',
-    fieldTitle: 'Title',
+    fieldTitle: 'Chinese title',
     sensitivity: 'Sensitivity',
-    settledAtFiling: 'Settled at filing',
+    outcome: 'Outcome',
     autoGranted: 'unconditional: granted at once',
-    refused: 'not shared: refused at once',
-    toReview: 'to review',
+    toReview: 'To review',
+    fieldApproved: 'Approved',
+    fieldMasked: 'Approved (masked)',
+    fieldRefused: 'Not shared',
+    atFiling: ' (settled at filing)',
     decision: 'Decision',
     grant: 'Grant',
     seeGrant: 'See the grant',
@@ -210,12 +218,13 @@ export const caseText = texts({
     note: 'Note (optional)',
     reason: 'Reason',
     reasonRequired: 'Reason (required)',
+    reasonPartial: 'Reason (required for a partial approval)',
     legalBasisRequired: 'Legal basis (required)',
     acceptHelp: 'Accepting starts the review; the deadline runs as before.',
     approveHelp: 'Untick fields to approve in part (give the reason); anything left empty is granted as requested.',
     approveFields: 'Fields to share',
     maskedFields: 'Fields to share masked',
-    maskedHelp: "Ticked fields are shared masked, by the contract's masking rule.",
+    maskedHelp: "Ticked fields are shared masked, by the contract's masking rule; fields whose contract has a masking rule are ticked already.",
     approveModes: 'Exchange modes to allow',
     rowField: 'Row scope field',
     noRowField: 'As requested',
@@ -259,6 +268,7 @@ export const caseText = texts({
     supplyEach: 'answer each item',
     grantsTitle: 'My grants',
     grantsIntro: "What my department's systems may read.",
+    grantsIntroAll: "What the systems of every department may read (auditors and platform admins see all grants).",
     system: 'System',
     fields: 'Fields',
     masked: 'Masked',
@@ -275,6 +285,15 @@ export const caseText = texts({
     never: 'no end',
   },
 });
+
+/** How lists and labels are punctuated in each language: 甲、乙 and 字段：… in Chinese, "a, b" and "Fields: …" in English. */
+export const listSep = (lang: Lang) => (lang === 'zh' ? '、' : ', ');
+export const colon = (lang: Lang) => (lang === 'zh' ? '：' : ': ');
+export const inParens = (lang: Lang, s: string) => (lang === 'zh' ? `（${s}）` : ` (${s})`);
+export const joinList = (lang: Lang, items: readonly string[]) => items.join(listSep(lang));
+
+/** The states a case (not one of its parts) can be in, as the filters offer them. */
+export const caseStates = ['submitted', 'needs_supplement', 'under_review', 'transferred', 'escalated', 'approved', 'partially_approved', 'rejected', 'corrected', 'withdrawn', 'disputed'] as const;
 
 const words = (zh: Record<string, string>, en: Record<string, string>) => (lang: Lang, key: string) => (lang === 'zh' ? zh : en)[key] ?? key;
 

@@ -6,7 +6,7 @@ import { many, one, type PageContext, sendPage } from '../context.ts';
 import { formatTime } from '../format.ts';
 import type { Lang } from '../i18n.ts';
 import { Csrf, Flag, Layout, Notice, ProblemBox, Head } from '../ui.tsx';
-import { actionLabels, actionName, caseText, modeName, sensitivityName, stateName } from './case-texts.ts';
+import { actionLabels, actionName, caseText, colon, inParens, joinList, modeName, sensitivityName, stateName } from './case-texts.ts';
 
 type Form = PageContext['form'];
 
@@ -25,11 +25,11 @@ function caseHref(trackingNo: string, query = ''): string {
 }
 
 /** Who must act now: the assignees of the pending parts (or the department when nobody is named). */
-function nowWith(c: Case): string {
+function nowWith(lang: Lang, c: Case): string {
   const pending = c.parts.filter((p) => p.state === 'pending');
   if (c.state === 'needs_supplement') return c.requester.department.name;
   if (c.state === 'disputed') return c.disputedTo ?? '';
-  return [...new Set(pending.map((p) => p.assignee?.name ?? p.department.name))].join('、') || '—';
+  return joinList(lang, [...new Set(pending.map((p) => p.assignee?.name ?? p.department.name))]) || '—';
 }
 
 /** Soonest deadline first; a case whose clock is stopped (waiting for a supplement) after the running ones. */
@@ -73,7 +73,7 @@ function Inbox({ ctx, list, query, datasets }: { ctx: PageContext; list: CaseLis
             <option value="">{t.anyDataset}</option>
             {datasets.map(([code, name]) => (
               <option key={code} value={code} selected={query.dataset === code}>
-                {`${name}（${code}）`}
+                {`${name}${inParens(ctx.lang, code)}`}
               </option>
             ))}
           </select>
@@ -89,30 +89,27 @@ function Inbox({ ctx, list, query, datasets }: { ctx: PageContext; list: CaseLis
           <tbody>
             {items.map((c) => (
               <tr key={c.trackingNo}>
-                <td>
+                <td class="nowrap">
                   <a href={caseHref(c.trackingNo)}>{c.trackingNo}</a>
                 </td>
-                <td>{c.parts.map((p) => p.datasetName).join('、')}</td>
+                <td>{joinList(ctx.lang, c.parts.map((p) => p.datasetName))}</td>
                 <td>{`${c.requester.department.name} · ${c.requester.system.name}`}</td>
                 <td>{stateName(ctx.lang, c.state)}</td>
-                <td>{c.receivedOn}</td>
-                <td>{c.dueOn}</td>
+                <td class="nowrap">{c.receivedOn}</td>
+                <td class="nowrap">{c.dueOn}</td>
                 <td>
                   <Flag lang={ctx.lang} flag={c.flag} />
                 </td>
                 <td>
                   <DaysLeft lang={ctx.lang} days={c.workingDaysLeft} />
                 </td>
-                <td>{nowWith(c)}</td>
+                <td>{nowWith(ctx.lang, c)}</td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
       {list.nextCursor ? <p class="muted">{t.moreThanShown}</p> : null}
-      <p>
-        <a href="/grants">{ctx.t.grants}</a>
-      </p>
     </Layout>
   );
 }
@@ -121,7 +118,7 @@ function scopeText(lang: Lang, scope: Case['rowScope']): string {
   const t = caseText(lang);
   if (!scope) return t.allRows;
   if (scope.prefix) return t.prefixScope(scope.field, scope.prefix);
-  return t.inScope(scope.field, (scope.in ?? []).join(lang === 'zh' ? '、' : ', '));
+  return t.inScope(scope.field, joinList(lang, scope.in ?? []));
 }
 
 type Titles = Record<string, Record<string, FieldMeta | undefined>>;
@@ -142,6 +139,16 @@ async function fieldMeta(ctx: PageContext, codes: readonly string[]): Promise<Ti
 }
 
 const titleOf = (titles: Titles, dataset: string, field: string) => titles[dataset]?.[field]?.title ?? field;
+
+/** A field as a checkbox label: its title and its code. */
+const fieldLabel = (lang: Lang, titles: Titles, dataset: string, field: string) =>
+  `${titleOf(titles, dataset, field)}${inParens(lang, field)}`;
+
+/** Whether the dataset's contract masks this field (so an approver would normally share it masked). */
+const hasMasking = (titles: Titles, dataset: string, field: string) => {
+  const rule = titles[dataset]?.[field]?.masking;
+  return !!rule && rule !== 'none';
+};
 
 /** A page showing a refusal keeps what the person typed into the form that was refused. */
 interface Kept {
@@ -280,14 +287,17 @@ function Actions(props: { ctx: PageContext; c: Case; titles: Titles; departments
       const fieldsOf = titles[part.dataset] ?? {};
       const id = `approve-${part.dataset}`;
       cards.push(
-        <ActionCard ctx={ctx} c={c} doing="approve" dataset={part.dataset} title={`${t.approve}：${part.datasetName}`} kept={k} button={t.approve}>
+        <ActionCard ctx={ctx} c={c} doing="approve" dataset={part.dataset} title={`${t.approve}${colon(ctx.lang)}${part.datasetName}`} kept={k} button={t.approve}>
           <p class="muted">{t.approveHelp}</p>
-          {part.autoFields.length ? <p class="muted">{`${t.autoGranted}：${part.autoFields.map((x) => titleOf(titles, part.dataset, x)).join('、')}`}</p> : null}
+          {part.autoFields.map((x) => (
+            <input key={x} type="hidden" name="autoFields" value={x} />
+          ))}
+          {part.autoFields.length ? <p class="muted">{`${t.autoGranted}${colon(ctx.lang)}${joinList(ctx.lang, part.autoFields.map((x) => titleOf(titles, part.dataset, x)))}`}</p> : null}
           <Checks
             id={`${id}-fields`}
             name="fields"
             legend={t.approveFields}
-            options={reviewable.map((x) => [x, `${titleOf(titles, part.dataset, x)}（${x}）`])}
+            options={reviewable.map((x) => [x, fieldLabel(ctx.lang, titles, part.dataset, x)])}
             checked={keptMany(fa, 'fields', reviewable)}
           />
           <Checks
@@ -295,8 +305,8 @@ function Actions(props: { ctx: PageContext; c: Case; titles: Titles; departments
             name="maskedFields"
             legend={t.maskedFields}
             help={t.maskedHelp}
-            options={granted.map((x) => [x, `${titleOf(titles, part.dataset, x)}（${x}）`])}
-            checked={keptMany(fa, 'maskedFields', [])}
+            options={granted.map((x) => [x, fieldLabel(ctx.lang, titles, part.dataset, x)])}
+            checked={keptMany(fa, 'maskedFields', granted.filter((x) => hasMasking(titles, part.dataset, x)))}
           />
           <Checks
             id={`${id}-modes`}
@@ -313,9 +323,9 @@ function Actions(props: { ctx: PageContext; c: Case; titles: Titles; departments
               <br />
               <select id={`${id}-rowField`} name="rowField">
                 <option value="">{t.noRowField}</option>
-                {Object.entries(fieldsOf).map(([code, meta]) => (
+                {Object.keys(fieldsOf).map((code) => (
                   <option key={code} value={code} selected={kept(fa, 'rowField') === code}>
-                    {`${meta?.title ?? code}（${code}）`}
+                    {fieldLabel(ctx.lang, titles, part.dataset, code)}
                   </option>
                 ))}
               </select>
@@ -336,12 +346,12 @@ function Actions(props: { ctx: PageContext; c: Case; titles: Titles; departments
           <span id={`${id}-validUntil-help`} class="muted">
             {t.validUntilHelp(durationText)}
           </span>
-          <Text id={`${id}-reason`} name="reason" label={t.reason} form={fa} area />
+          <Text id={`${id}-reason`} name="reason" label={t.reasonPartial} form={fa} area />
         </ActionCard>,
       );
       const fr = keptFor(k, 'decline', part.dataset);
       cards.push(
-        <ActionCard ctx={ctx} c={c} doing="decline" dataset={part.dataset} title={`${t.rejectButton}：${part.datasetName}`} kept={k} button={t.rejectButton} danger>
+        <ActionCard ctx={ctx} c={c} doing="decline" dataset={part.dataset} title={`${t.rejectButton}${colon(ctx.lang)}${part.datasetName}`} kept={k} button={t.rejectButton} danger>
           <p class="muted">{t.rejectHelp}</p>
           <Text id={`decline-${part.dataset}-reason`} name="reason" label={t.reasonRequired} form={fr} area required />
           <Text id={`decline-${part.dataset}-legalBasis`} name="legalBasis" label={t.legalBasisRequired} form={fr} area required />
@@ -509,15 +519,15 @@ function EntryDetail({ lang, e, departments, titles }: { lang: Lang; e: Timeline
     );
   }
   if (e.action === 'extend' && typeof d.days === 'number') lines.push(`${t.extended(d.days)} → ${String(d.dueOn)}`);
-  if (e.action === 'supplement' && typeof d.dueOn === 'string') lines.push(`${t.due}：${d.dueOn}`);
-  if (e.action === 'transfer' && d.toName) lines.push(`${t.transferTo}：${String(d.toName)}`);
-  if (e.action === 'escalate' && d.to) lines.push(`${t.escalatedTo}：${lang === 'zh' && d.to === 'platform' ? '平台管理员' : departmentName(departments, d.to)}`);
+  if (e.action === 'supplement' && typeof d.dueOn === 'string') lines.push(`${t.due}${colon(lang)}${d.dueOn}`);
+  if (e.action === 'transfer' && d.toName) lines.push(`${t.transferTo}${colon(lang)}${String(d.toName)}`);
+  if (e.action === 'escalate' && d.to) lines.push(`${t.escalatedTo}${colon(lang)}${lang === 'zh' && d.to === 'platform' ? '平台管理员' : departmentName(departments, d.to)}`);
   if (e.action === 'decide') {
-    if (list(d.fields).length) lines.push(`${t.fields}：${list(d.fields).map((f) => titleOf(titles, e.dataset ?? '', f)).join('、')}`);
-    if (list(d.maskedFields).length) lines.push(`${t.masked}：${list(d.maskedFields).map((f) => titleOf(titles, e.dataset ?? '', f)).join('、')}`);
-    if (list(d.modes).length) lines.push(`${t.modes}：${list(d.modes).map((m) => modeName(lang, m)).join('、')}`);
-    if (typeof d.validUntil === 'string') lines.push(`${t.validUntil}：${formatTime(lang, d.validUntil)}`);
-    if (typeof d.legalBasis === 'string') lines.push(`${t.legalBasis}：${d.legalBasis}`);
+    if (list(d.fields).length) lines.push(`${t.fields}${colon(lang)}${joinList(lang, list(d.fields).map((f) => titleOf(titles, e.dataset ?? '', f)))}`);
+    if (list(d.maskedFields).length) lines.push(`${t.masked}${colon(lang)}${joinList(lang, list(d.maskedFields).map((f) => titleOf(titles, e.dataset ?? '', f)))}`);
+    if (list(d.modes).length) lines.push(`${t.modes}${colon(lang)}${joinList(lang, list(d.modes).map((m) => modeName(lang, m)))}`);
+    if (typeof d.validUntil === 'string') lines.push(`${t.validUntil}${colon(lang)}${formatTime(lang, d.validUntil)}`);
+    if (typeof d.legalBasis === 'string') lines.push(`${t.legalBasis}${colon(lang)}${d.legalBasis}`);
   }
   if (e.action === 'rule' && typeof d.outcome === 'string') lines.push(d.outcome === 'uphold' ? t.uphold : t.reopen);
   return lines.length ? (
@@ -565,13 +575,27 @@ function Timeline({ lang, c, departments, titles }: { lang: Lang; c: Case; depar
   );
 }
 
+/** What was decided for one field of a part: at filing (unconditional / not shared), by the approver's decision, or not yet. */
+export function fieldOutcome(lang: Lang, part: CasePart, field: string): string {
+  const t = caseText(lang);
+  const d = part.decision as { outcome?: unknown; fields?: unknown; maskedFields?: unknown; automatic?: unknown } | null;
+  const has = (v: unknown) => Array.isArray(v) && v.includes(field);
+  const granted = has(d?.maskedFields) ? t.fieldMasked : t.fieldApproved;
+  if (part.refusedFields.includes(field)) return `${t.fieldRefused}${t.atFiling}`;
+  if (part.autoFields.includes(field)) return `${granted}${t.atFiling}`;
+  if (!d || d.automatic) return part.state === 'pending' ? t.toReview : stateName(lang, part.state);
+  if (d.outcome === 'approve') return has(d.fields) ? granted : t.fieldRefused;
+  if (d.outcome === 'reject') return t.fieldRefused;
+  return stateName(lang, part.state);
+}
+
 function PartView({ ctx, c, part, titles }: { ctx: PageContext; c: Case; part: CasePart; titles: Titles }) {
   const t = caseText(ctx.lang);
   const meta = titles[part.dataset] ?? {};
   const decision = part.decision as Record<string, unknown> | null;
   return (
     <section class="card" aria-labelledby={`part-${part.dataset}`}>
-      <h3 id={`part-${part.dataset}`}>{`${part.datasetName}（${part.dataset}）`}</h3>
+      <h3 id={`part-${part.dataset}`}>{`${part.datasetName}${inParens(ctx.lang, part.dataset)}`}</h3>
       <dl class="facts">
         <dt>{t.provider}</dt>
         <dd>{part.department.name}</dd>
@@ -580,7 +604,7 @@ function PartView({ ctx, c, part, titles }: { ctx: PageContext; c: Case; part: C
         <dt>{t.assignee}</dt>
         <dd>
           {part.assignee?.name ?? '—'}
-          {part.actingFor ? `（${t.actingForShort(part.actingFor.name)}）` : ''}
+          {part.actingFor ? inParens(ctx.lang, t.actingForShort(part.actingFor.name)) : ''}
         </dd>
         {part.escalatedTo ? (
           <>
@@ -605,16 +629,16 @@ function PartView({ ctx, c, part, titles }: { ctx: PageContext; c: Case; part: C
       </dl>
       <table>
         <caption class="visually-hidden">{`${part.datasetName} · ${t.fields}`}</caption>
-        <Head columns={[t.fieldTitle, t.fieldCode, t.sensitivity, t.settledAtFiling]} />
+        <Head columns={[t.fieldTitle, t.fieldCode, t.sensitivity, t.outcome]} />
         <tbody>
           {part.fields.map((f) => (
             <tr key={f}>
               <td>{meta[f]?.title ?? f}</td>
-              <td>
+              <td class="nowrap">
                 <code>{f}</code>
               </td>
               <td>{meta[f] ? sensitivityName(ctx.lang, meta[f].sensitivity) : '—'}</td>
-              <td>{part.autoFields.includes(f) ? t.autoGranted : part.refusedFields.includes(f) ? t.refused : t.toReview}</td>
+              <td>{fieldOutcome(ctx.lang, part, f)}</td>
             </tr>
           ))}
         </tbody>
@@ -665,7 +689,7 @@ function CasePage(props: { ctx: PageContext; c: Case; titles: Titles; department
         <dt>{t.legalBasis}</dt>
         <dd>{c.legalBasis || '—'}</dd>
         <dt>{t.modes}</dt>
-        <dd>{c.modes.map((m) => modeName(ctx.lang, m)).join('、')}</dd>
+        <dd>{joinList(ctx.lang, c.modes.map((m) => modeName(ctx.lang, m)))}</dd>
         <dt>{t.rowScope}</dt>
         <dd>{scopeText(ctx.lang, c.rowScope)}</dd>
         <dt>{t.duration}</dt>
@@ -675,7 +699,7 @@ function CasePage(props: { ctx: PageContext; c: Case; titles: Titles; department
         <dt>{t.due}</dt>
         <dd>
           {c.dueOn}
-          {c.extendedDays ? `（${t.extended(c.extendedDays)}）` : ''}
+          {c.extendedDays ? inParens(ctx.lang, t.extended(c.extendedDays)) : ''}
         </dd>
         <dt>{t.flag}</dt>
         <dd>
@@ -772,7 +796,9 @@ export function actionBody(lang: Lang, form: Form): { body: CaseActionRequest } 
       const modes = many(form.modes) as NonNullable<CaseActionRequest['modes']>;
       if (fields.length === 0) errors.push({ pointer: '/fields', message: t.chooseOne });
       if (modes.length === 0) errors.push({ pointer: '/modes', message: t.chooseOne });
-      body = { action: 'decide', outcome: 'approve', fields, maskedFields: many(form.maskedFields), modes };
+      // a field left out is not shared, so it is not shared masked either (its masked box may still be ticked)
+      const granted = new Set([...fields, ...many(form.autoFields)]);
+      body = { action: 'decide', outcome: 'approve', fields, maskedFields: many(form.maskedFields).filter((f) => granted.has(f)), modes };
       const rowField = one(form.rowField);
       if (rowField) {
         const prefix = one(form.rowPrefix);
@@ -817,7 +843,7 @@ export function actionBody(lang: Lang, form: Form): { body: CaseActionRequest } 
       // each item asked for, answered: the answers go to the timeline as the supplement's note
       const answers = many(form.item).map((item, i) => {
         const text = one(form[`supply${i}`]);
-        if (!text) errors.push({ pointer: '/note', message: `${t.supplyEach}：${item}` });
+        if (!text) errors.push({ pointer: '/note', message: `${t.supplyEach}${colon(lang)}${item}` });
         return `【${item}】${text}`;
       });
       const note = [...answers, ...(opt('note') ? [opt('note')!] : [])].join('\n');

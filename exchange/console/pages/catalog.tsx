@@ -80,7 +80,7 @@ const text = texts({
   zh: {
     title: '数据目录',
     searchWords: '关键词',
-    searchHint: '名称、摘要、编码或标签',
+    searchHint: '名称、编码或标签',
     provider: '提供部门',
     class: '资源分类',
     sharingType: '共享类型',
@@ -104,7 +104,7 @@ const text = texts({
     updatedAt: '目录更新时间',
     keyField: '主键字段',
     fields: '数据项',
-    fieldName: '字段名',
+    fieldName: '字段编码',
     fieldTitle: '中文名称',
     dataElement: '数据元',
     sensitivity: '敏感级别',
@@ -131,7 +131,9 @@ const text = texts({
     wantedModes: '使用方式',
     duration: '使用期限（天）',
     system: '使用系统',
-    noSystem: '本部门尚未登记应用系统，暂不能提交申请。请联系本部门管理员登记应用系统。',
+    noSystem: '本部门尚未登记使用数据的应用系统，暂不能提交申请。',
+    registerYourself: (path: string) => `您是本部门的管理员，可以登记一个应用系统（POST ${path}），然后再提交申请。`,
+    askAdmin: (path: string) => `请本部门管理员（dept_admin）登记应用系统（POST ${path}）。`,
     file: '提交共享申请',
     pickField: '请至少勾选一个数据项',
     pickMode: '请至少选择一种使用方式',
@@ -143,7 +145,7 @@ const text = texts({
   en: {
     title: 'Catalog',
     searchWords: 'Words',
-    searchHint: 'name, summary, code or tag',
+    searchHint: 'name, code or tag',
     provider: 'Provider',
     class: 'Class',
     sharingType: 'Sharing type',
@@ -167,7 +169,7 @@ const text = texts({
     updatedAt: 'Entry last changed',
     keyField: 'Key field',
     fields: 'Fields',
-    fieldName: 'Field',
+    fieldName: 'Field code',
     fieldTitle: 'Chinese title',
     dataElement: 'Data element',
     sensitivity: 'Sensitivity',
@@ -195,7 +197,9 @@ const text = texts({
     wantedModes: 'Modes of use',
     duration: 'Duration (days)',
     system: 'Consuming system',
-    noSystem: 'Your department has no consuming system registered yet, so no request can be filed. Ask your department administrator to register one.',
+    noSystem: 'Your department has no consuming system registered yet, so no request can be filed.',
+    registerYourself: (path: string) => `As the department administrator, you can register one (POST ${path}) and then file the request.`,
+    askAdmin: (path: string) => `A department administrator (dept_admin) registers one (POST ${path}).`,
     file: 'File the request',
     pickField: 'Tick at least one field',
     pickMode: 'Choose at least one mode of use',
@@ -231,7 +235,7 @@ function CatalogPage(props: { ctx: PageContext; filters: Filters; departments: D
       <form method="get" action="/catalog" class="filters">
         <label for="q">
           {t.searchWords}
-          <input id="q" name="q" type="search" value={filters.q ?? ''} maxLength={100} placeholder={t.searchHint} />
+          <input id="q" name="q" type="search" class="wide" value={filters.q ?? ''} maxLength={100} placeholder={t.searchHint} />
         </label>
         <Choice
           id="provider"
@@ -260,9 +264,9 @@ function CatalogPage(props: { ctx: PageContext; filters: Filters; departments: D
                   <tr key={d.code}>
                     <td>
                       <a href={`/catalog/${encodeURIComponent(d.code)}`}>{d.name}</a>
-                      {d.status === 'published' ? null : <span class="muted">{` （${word(lang, 'status', d.status)}）`}</span>}
+                      {d.status === 'published' ? null : <span class="muted">{lang === 'zh' ? ` （${word(lang, 'status', d.status)}）` : ` (${word(lang, 'status', d.status)})`}</span>}
                     </td>
-                    <td>{d.code}</td>
+                    <td class="nowrap">{d.code}</td>
                     <td>{d.providerName}</td>
                     <td>{word(lang, 'class', d.class)}</td>
                     <td>{word(lang, 'sharingType', d.sharingType)}</td>
@@ -306,6 +310,22 @@ async function filingSystems(ctx: PageContext): Promise<FilingSystem[]> {
     }
   }
   return out;
+}
+
+/** No consuming system to file for: a dept_admin is told how to register one, anyone else who does. */
+function NoSystem({ ctx }: { ctx: PageContext }) {
+  const t = text(ctx.lang);
+  const ofRole = (role: string) => [...new Set(ctx.viewer.person.roles.filter((r) => r.role === role && r.departmentId).map((r) => r.departmentId!))];
+  const admin = ofRole('dept_admin');
+  const mine = [...new Set([...admin, ...ofRole('approver')])];
+  const path = (ids: string[]) => `/v1/departments/${ids.length === 1 ? ids[0] : '{id}'}/systems`;
+  return (
+    <p>
+      {t.noSystem}
+      {ctx.lang === 'zh' ? '' : ' '}
+      {admin.length ? t.registerYourself(path(admin)) : t.askAdmin(path(mine))}
+    </p>
+  );
 }
 
 const mayFile = (ctx: PageContext) => ctx.has('approver') || ctx.has('dept_admin');
@@ -411,10 +431,10 @@ function DatasetPage(props: {
                   {f.title}
                   {name === d.keyField ? <span class="muted">{t.key}</span> : null}
                 </td>
-                <td>
+                <td class="nowrap">
                   <code>{name}</code>
                 </td>
-                <td>{f.dataElement ?? '—'}</td>
+                <td class="nowrap">{f.dataElement ?? '—'}</td>
                 <td>{word(lang, 'sensitivity', f.sensitivity)}</td>
                 <td>{word(lang, 'sharingType', f.sharingType ?? d.sharingType)}</td>
                 <td>{word(lang, 'masking', f.masking ?? 'none')}</td>
@@ -436,8 +456,8 @@ function DatasetPage(props: {
               <tbody>
                 {batches.items.map((b) => (
                   <tr key={b.batchId}>
-                    <td>{formatTime(lang, b.receivedAt)}</td>
-                    <td>
+                    <td class="nowrap">{formatTime(lang, b.receivedAt)}</td>
+                    <td class="nowrap">
                       <code>{b.batchId}</code>
                     </td>
                     <td class="num">{formatNumber(lang, b.records)}</td>
@@ -460,7 +480,7 @@ function DatasetPage(props: {
           {d.status !== 'published' || fields.length === 0 ? (
             <p>{t.notRequestable}</p>
           ) : systems.length === 0 ? (
-            <p>{t.noSystem}</p>
+            <NoSystem ctx={ctx} />
           ) : (
             <>
               <p class="muted">{t.requestIntro}</p>
@@ -472,7 +492,7 @@ function DatasetPage(props: {
                     <div key={name}>
                       <input type="checkbox" id={`field-${name}`} name="fields" value={name} checked={form.fields.includes(name)} />{' '}
                       <label for={`field-${name}`}>
-                        {`${f.title}（${name}）`}
+                        {lang === 'zh' ? `${f.title}（${name}）` : `${f.title} (${name})`}
                         <span class="muted">{` — ${word(lang, 'sharingType', f.sharingType ?? d.sharingType)}`}</span>
                       </label>
                     </div>

@@ -5,7 +5,7 @@ import type { PageContext } from '../context.ts';
 import { formatNumber, formatTime } from '../format.ts';
 import type { Lang } from '../i18n.ts';
 import { Layout, NextPage, Head } from '../ui.tsx';
-import { caseText, grantStatusName, modeName } from './case-texts.ts';
+import { caseText, grantStatusName, inParens, joinList, modeName } from './case-texts.ts';
 
 const statuses = ['active', 'expired', 'revoked', 'superseded'] as const;
 
@@ -24,14 +24,14 @@ async function titlesOf(ctx: PageContext, codes: readonly string[]): Promise<Rec
 }
 
 function fieldList(lang: Lang, fields: readonly string[], titles: Record<string, FieldMeta | undefined> | undefined): string {
-  return fields.map((f) => titles?.[f]?.title ?? f).join(lang === 'zh' ? '、' : ', ') || '—';
+  return joinList(lang, fields.map((f) => titles?.[f]?.title ?? f)) || '—';
 }
 
 function scopeText(lang: Lang, g: Grant): string {
   const t = caseText(lang);
   const f = g.rowFilter;
   if (!f) return t.allRows;
-  return f.prefix ? t.prefixScope(f.field, f.prefix) : t.inScope(f.field, (f.in ?? []).join('、'));
+  return f.prefix ? t.prefixScope(f.field, f.prefix) : t.inScope(f.field, joinList(lang, f.in ?? []));
 }
 
 /** My grants: what my department's systems may read, and from which case. */
@@ -45,7 +45,8 @@ export async function grantPages(c: FastifyInstance) {
     const next = list.nextCursor ? `/grants?${new URLSearchParams({ ...(status ? { status } : {}), cursor: list.nextCursor })}` : null;
     return (
       <Layout ctx={ctx} title={t.grantsTitle} section="grants">
-        <p>{t.grantsIntro}</p>
+        {/* auditors and platform admins are shown every department's grants by the API, not their own department's */}
+        <p>{ctx.has('auditor') || ctx.has('platform_admin') ? t.grantsIntroAll : t.grantsIntro}</p>
         <form method="get" action="/grants" class="filters">
           <label>
             {t.status}
@@ -74,10 +75,10 @@ export async function grantPages(c: FastifyInstance) {
                   <td>{g.system.name}</td>
                   <td>{fieldList(ctx.lang, g.fields, titles[g.dataset])}</td>
                   <td>{g.maskedFields.length ? fieldList(ctx.lang, g.maskedFields, titles[g.dataset]) : '—'}</td>
-                  <td>{g.modes.map((m) => modeName(ctx.lang, m)).join('、')}</td>
-                  <td>{g.validUntil ? formatTime(ctx.lang, g.validUntil) : t.never}</td>
+                  <td>{joinList(ctx.lang, g.modes.map((m) => modeName(ctx.lang, m)))}</td>
+                  <td class="nowrap">{g.validUntil ? formatTime(ctx.lang, g.validUntil) : t.never}</td>
                   <td>{grantStatusName(ctx.lang, g.status)}</td>
-                  <td>{g.caseNo ? <a href={`/cases/${encodeURIComponent(g.caseNo)}`}>{g.caseNo}</a> : '—'}</td>
+                  <td class="nowrap">{g.caseNo ? <a href={`/cases/${encodeURIComponent(g.caseNo)}`}>{g.caseNo}</a> : '—'}</td>
                 </tr>
               ))}
             </tbody>
@@ -95,12 +96,12 @@ export async function grantPages(c: FastifyInstance) {
     const titles = (await titlesOf(ctx, [g.dataset]))[g.dataset];
     const quota = [g.requestsPerMinute ? t.perMinute(formatNumber(ctx.lang, g.requestsPerMinute)) : null, g.recordsPerDay ? t.perDay(formatNumber(ctx.lang, g.recordsPerDay)) : null]
       .filter(Boolean)
-      .join('；');
+      .join(ctx.lang === 'zh' ? '；' : '; ');
     return (
       <Layout ctx={ctx} title={t.grantTitle(g.datasetName)} section="grants">
         <dl class="facts">
           <dt>{t.dataset}</dt>
-          <dd>{`${g.datasetName}（${g.dataset}）`}</dd>
+          <dd>{`${g.datasetName}${inParens(ctx.lang, g.dataset)}`}</dd>
           <dt>{t.system}</dt>
           <dd>{`${g.system.name} · ${g.department.name}`}</dd>
           <dt>{t.status}</dt>
@@ -110,7 +111,7 @@ export async function grantPages(c: FastifyInstance) {
           <dt>{t.masked}</dt>
           <dd>{g.maskedFields.length ? fieldList(ctx.lang, g.maskedFields, titles) : '—'}</dd>
           <dt>{t.modes}</dt>
-          <dd>{g.modes.map((m) => modeName(ctx.lang, m)).join('、')}</dd>
+          <dd>{joinList(ctx.lang, g.modes.map((m) => modeName(ctx.lang, m)))}</dd>
           <dt>{t.rowScope}</dt>
           <dd>{scopeText(ctx.lang, g)}</dd>
           <dt>{t.purpose}</dt>

@@ -245,10 +245,10 @@ function BatchTable({ ctx, batches, nodes, caption }: { ctx: PageContext; batche
       <tbody>
         {batches.map((b) => (
           <tr key={b.batchId}>
-            <td>
+            <td class="nowrap">
               <code>{b.batchId}</code>
             </td>
-            <td>{formatTime(ctx.lang, b.receivedAt)}</td>
+            <td class="nowrap">{formatTime(ctx.lang, b.receivedAt)}</td>
             <td>{b.nodeId ? (nodes.get(b.nodeId) ?? b.nodeId) : p.resubmittedBy}</td>
             <td class="num">{n(b.records)}</td>
             <td class="num">{n(b.accepted)}</td>
@@ -275,12 +275,12 @@ interface NodeView {
   readonly status: NodeStatus | null;
 }
 
-function NodeTable({ ctx, nodes }: { ctx: PageContext; nodes: readonly NodeView[] }) {
+/** The nodes' table, named by the heading above it (labelledBy), not by a caption repeating it. */
+function NodeTable({ ctx, nodes, labelledBy }: { ctx: PageContext; nodes: readonly NodeView[]; labelledBy: string }) {
   const p = text(ctx.lang);
   if (nodes.length === 0) return <p class="muted">{p.noNodes}</p>;
   return (
-    <table>
-      <caption class="visually-hidden">{p.nodes}</caption>
+    <table aria-labelledby={labelledBy}>
       <Head columns={[p.node, p.state, p.lastHeartbeat, { num: p.spool }, p.lastSuccess, p.jobs]} />
       <tbody>
         {nodes.map(({ id, name, active, status }) => {
@@ -297,15 +297,15 @@ function NodeTable({ ctx, nodes }: { ctx: PageContext; nodes: readonly NodeView[
                   <span class="flag green">{p.online}</span>
                 ) : (
                   <>
-                    <span class="flag red">{p.offline}</span>{' '}
-                    <span class="muted">{status.lastHeartbeatAt ? p.offlineSince(formatTime(ctx.lang, status.offlineSince)) : p.neverReported}</span>
+                    <span class="flag red">{p.offline}</span>
+                    <span class="muted">{` · ${status.lastHeartbeatAt ? p.offlineSince(formatTime(ctx.lang, status.offlineSince)) : p.neverReported}`}</span>
                   </>
                 )}
                 {active ? null : <span class="muted">{` · ${p.disabled}`}</span>}
               </td>
-              <td>{formatTime(ctx.lang, status?.lastHeartbeatAt)}</td>
+              <td class="nowrap">{formatTime(ctx.lang, status?.lastHeartbeatAt)}</td>
               <td class="num">{status?.report ? formatNumber(ctx.lang, spool) : '—'}</td>
-              <td>{formatTime(ctx.lang, lastSuccess)}</td>
+              <td class="nowrap">{formatTime(ctx.lang, lastSuccess)}</td>
               <td>
                 {jobs.length === 0 ? (
                   '—'
@@ -313,8 +313,8 @@ function NodeTable({ ctx, nodes }: { ctx: PageContext; nodes: readonly NodeView[
                   <ul>
                     {jobs.map((j) => (
                       <li key={j.name}>
-                        {`${j.name}${j.dataset ? ` (${j.dataset})` : ''}: ${p.jobStates(j.state)}`}
-                        {j.lastError ? <span class="muted">{` — ${p.lastError}: ${j.lastError}`}</span> : null}
+                        {`${j.name}${j.dataset ? ` (${j.dataset})` : ''}${ctx.lang === 'zh' ? '：' : ': '}${p.jobStates(j.state)}`}
+                        {j.lastError ? <span class="muted">{` — ${p.lastError}${ctx.lang === 'zh' ? '：' : ': '}${j.lastError}`}</span> : null}
                       </li>
                     ))}
                   </ul>
@@ -576,8 +576,8 @@ export async function publishingPages(c: FastifyInstance) {
             {s.overviews.map((o) => (
               <DatasetSummary key={o.dataset.code} p={p} ctx={ctx} o={o} nodes={s.nodeMap} />
             ))}
-            <h3>{p.nodes}</h3>
-            <NodeTable ctx={ctx} nodes={s.nodes} />
+            <h3 id={`nodes-${s.departmentId}`}>{p.nodes}</h3>
+            <NodeTable ctx={ctx} nodes={s.nodes} labelledBy={`nodes-${s.departmentId}`} />
           </section>
         ))}
       </Layout>,
@@ -634,7 +634,7 @@ function DatasetSummary({ ctx, p, o, nodes }: { ctx: PageContext; p: Text; o: Da
   return (
     <section aria-label={o.dataset.name}>
       <h4>
-        <a href={href}>{o.dataset.name}</a> <span class="muted">{o.dataset.code}</span>
+        <a href={href}>{o.dataset.name}</a> <span class="muted nowrap">{o.dataset.code}</span>
       </h4>
       {o.open > 0 ? (
         <p>

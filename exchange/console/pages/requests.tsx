@@ -2,45 +2,20 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Case, CaseList, CaseQuery, Problem } from '../../../contracts/generated/api.ts';
 import { ApiError, withQuery } from '../api.ts';
 import { one, type PageContext, sendPage } from '../context.ts';
+import { dayInChina } from '../format.ts';
 import { type Lang, texts } from '../i18n.ts';
 import { Flag, Layout, NextPage, ProblemBox, Head, Choice } from '../ui.tsx';
-
-/** A case's state in words (both languages); other pages showing a case may use the same words. */
-export const stateWords: Record<string, readonly [string, string]> = {
-  submitted: ['已提交', 'Submitted'],
-  needs_supplement: ['待补正材料', 'Supplement requested'],
-  under_review: ['审核中', 'Under review'],
-  transferred: ['已转办', 'Transferred'],
-  escalated: ['已上报', 'Escalated'],
-  approved: ['已同意', 'Approved'],
-  partially_approved: ['部分同意', 'Partially approved'],
-  rejected: ['不予同意', 'Rejected'],
-  corrected: ['已更正', 'Corrected'],
-  withdrawn: ['已撤回', 'Withdrawn'],
-  disputed: ['异议复核中', 'Disputed'],
-};
-
-export function stateInWords(lang: Lang, state: string): string {
-  const pair = stateWords[state];
-  return pair ? pair[lang === 'zh' ? 0 : 1] : state;
-}
+import { caseStates, caseText, stateName } from './case-texts.ts';
 
 const text = texts({
   zh: {
     title: '我的申请',
     intro: '本部门提交的共享申请和数据异议，以及当前由谁办理。',
-    state: '状态',
     kind: '类型',
     dataset: '资源编码',
-    flag: '时限标识',
     any: '全部',
     request: '共享申请',
     objection: '数据异议',
-    trackingNo: '受理编号',
-    datasets: '数据资源',
-    responsible: '当前办理',
-    due: '办结期限',
-    received: '受理日期',
     green: '正常',
     yellow: '临期',
     red: '超期',
@@ -49,23 +24,17 @@ const text = texts({
     escalated: (to: string) => `${to}（上报）`,
     paused: '（已暂停计时）',
     closed: '已办结',
+    closedOn: (day: string) => `（${day} 已办结）`,
     results: '案件列表',
   },
   en: {
     title: 'My requests',
     intro: "Sharing requests and objections filed by your department, and who is handling them now.",
-    state: 'State',
     kind: 'Kind',
     dataset: 'Dataset code',
-    flag: 'Deadline flag',
     any: 'Any',
     request: 'Sharing request',
     objection: 'Objection',
-    trackingNo: 'Tracking number',
-    datasets: 'Datasets',
-    responsible: 'Responsible now',
-    due: 'Due',
-    received: 'Received',
     green: 'On time',
     yellow: 'Due soon',
     red: 'Overdue',
@@ -74,6 +43,7 @@ const text = texts({
     escalated: (to: string) => `${to} (escalated)`,
     paused: ' (clock paused)',
     closed: 'Closed',
+    closedOn: (day: string) => ` (closed on ${day})`,
     results: 'Cases',
   },
 });
@@ -109,16 +79,17 @@ function RequestsPage(props: { ctx: PageContext; filters: Filters; list: CaseLis
   const { ctx, filters, list } = props;
   const lang = ctx.lang;
   const t = text(lang);
+  const w = caseText(lang);
   return (
     <Layout ctx={ctx} title={t.title} section="mine">
       <p class="muted">{t.intro}</p>
       <form method="get" action="/requests" class="filters">
         <Choice
           id="state"
-          label={t.state}
+          label={w.state}
           value={filters.state}
           any={t.any}
-          options={Object.keys(stateWords).map((s) => [s, stateInWords(lang, s)] as [string, string])}
+          options={caseStates.map((s) => [s, stateName(lang, s)] as [string, string])}
         />
         <Choice
           id="kind"
@@ -136,7 +107,7 @@ function RequestsPage(props: { ctx: PageContext; filters: Filters; list: CaseLis
         </label>
         <Choice
           id="flag"
-          label={t.flag}
+          label={w.flag}
           value={filters.flag}
           any={t.any}
           options={[
@@ -148,7 +119,7 @@ function RequestsPage(props: { ctx: PageContext; filters: Filters; list: CaseLis
         <button type="submit">{ctx.t.search}</button>
         <a href="/requests">{ctx.t.reset}</a>
       </form>
-      {props.problem ? <ProblemBox lang={lang} problem={props.problem} labels={{ state: t.state, kind: t.kind, dataset: t.dataset, flag: t.flag }} /> : null}
+      {props.problem ? <ProblemBox lang={lang} problem={props.problem} labels={{ state: w.state, kind: t.kind, dataset: t.dataset, flag: w.flag }} /> : null}
       {list ? (
         <>
           <h2>{t.results}</h2>
@@ -156,31 +127,31 @@ function RequestsPage(props: { ctx: PageContext; filters: Filters; list: CaseLis
             <p>{ctx.t.noneFound}</p>
           ) : (
             <table>
-              <Head columns={[t.trackingNo, t.datasets, t.state, t.responsible, t.received, t.due, t.flag]} />
+              <Head columns={[w.trackingNo, w.datasets, w.state, w.nowWith, w.received, w.due, w.flag]} />
               <tbody>
                 {list.items.map((c) => (
                   <tr key={c.trackingNo}>
                     <td>
-                      <a href={`/cases/${encodeURIComponent(c.trackingNo)}`}>{c.trackingNo}</a>
+                      <a class="nowrap" href={`/cases/${encodeURIComponent(c.trackingNo)}`}>{c.trackingNo}</a>
                       <div class="muted">{c.kind === 'objection' ? t.objection : t.request}</div>
                     </td>
                     <td>
                       {c.parts.map((p) => (
                         <div key={p.dataset}>
-                          {p.datasetName} <span class="muted">{p.dataset}</span>
+                          {p.datasetName} <span class="muted nowrap">{p.dataset}</span>
                         </div>
                       ))}
                     </td>
-                    <td>{stateInWords(lang, c.state)}</td>
+                    <td>{stateName(lang, c.state)}</td>
                     <td>
                       {responsible(lang, c).map((who, i) => (
                         <div key={i}>{who}</div>
                       ))}
                     </td>
-                    <td>{c.receivedOn}</td>
+                    <td class="nowrap">{c.receivedOn}</td>
                     <td>
-                      {c.closedAt ? '—' : c.dueOn}
-                      {!c.closedAt && c.paused ? <span class="muted">{t.paused}</span> : null}
+                      <span class="nowrap">{c.dueOn}</span>
+                      {c.closedAt ? <span class="muted">{t.closedOn(dayInChina(new Date(c.closedAt)))}</span> : c.paused ? <span class="muted">{t.paused}</span> : null}
                     </td>
                     <td>
                       <Flag lang={lang} flag={c.flag} />
