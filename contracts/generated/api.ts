@@ -355,12 +355,31 @@ export interface AuditVerifyReport {
      */
     problems: {
       /**
+       * malformed: a line that is no checkpoint; key: signed with another key; signature: the signature does not hold (the line was altered); removed: it signed an entry the log no longer has; rewritten: its entry now has another hash; unanchored: a log with entries has no checkpoint in the file (a fresh install before the first checkpoint, or a file emptied); stale: the newest checkpoint is too old (brx audit verify --strict)
+       */
+      kind: 'malformed' | 'key' | 'signature' | 'removed' | 'rewritten' | 'unanchored' | 'stale';
+      /**
        * line of the checkpoint file, from 1; 0 for the file as a whole (no checkpoint of a log with entries; stale coverage under --strict)
        */
       line: number;
       log?: 'admin' | 'access';
       seq?: number;
       at?: string;
+      /**
+       * removed, unanchored, stale: the log's last entry now
+       */
+      head?: number;
+      /**
+       * removed, rewritten: the entry of the last checkpoint before this one that still holds
+       */
+      holdsUpTo?: number;
+      /**
+       * stale: minutes between the newest checkpoint that holds and the log's last entry
+       */
+      lagMinutes?: number;
+      /**
+       * in English, for a person
+       */
       reason: string;
     }[];
   };

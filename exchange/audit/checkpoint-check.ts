@@ -5,12 +5,28 @@ import { keyIdOf } from './audit-key.ts';
 import { type Checkpoint, checkpointSignatureHolds, type ParsedCheckpoints } from './checkpoints.ts';
 import { hashesAt, readHead } from './store.ts';
 
+/**
+ * What is wrong, for a program (or a page in another language) to tell apart: a line that is no
+ * checkpoint; one signed with another key; one whose signature fails; one that signed entries the
+ * log no longer has; one whose entry now has another hash; a log with entries and no checkpoint
+ * at all (a fresh install before the first checkpoint is written, or a file emptied); coverage
+ * older than allowed (under `strict`).
+ */
+export type CheckpointProblemKind = 'malformed' | 'key' | 'signature' | 'removed' | 'rewritten' | 'unanchored' | 'stale';
+
 export interface CheckpointProblem {
+  readonly kind: CheckpointProblemKind;
   /** line of the checkpoint file (from 1); 0 for the file as a whole (a log it has no checkpoint of) */
   readonly line: number;
   readonly log?: AuditLog;
   readonly seq?: number;
   readonly at?: string;
+  /** removed, unanchored, stale: the log's last entry now */
+  readonly head?: number;
+  /** removed, rewritten: the last checkpoint before this one that still holds (its entry), if any */
+  readonly holdsUpTo?: number;
+  /** stale: minutes between the newest holding checkpoint and the log's last entry */
+  readonly lagMinutes?: number;
   readonly reason: string;
 }
 
@@ -76,7 +92,7 @@ export async function checkCheckpoints(
 ): Promise<CheckpointReport> {
   const { onProgress } = options;
   const keyId = keyIdOf(publicKey);
-  const problems: CheckpointProblem[] = parsed.malformed.map((m) => ({ line: m.line, reason: `not a checkpoint: ${m.reason}` }));
+  const problems: CheckpointProblem[] = parsed.malformed.map((m) => ({ kind: 'malformed' as const, line: m.line, reason: `not a checkpoint: ${m.reason}` }));
   let holding = 0;
   const lastHolding: CheckpointReport['lastHolding'] = {};
   const total = parsed.checkpoints.length;
@@ -96,22 +112,25 @@ export async function checkCheckpoints(
         checked += 1;
         const at = { line, log, seq: cp.seq, at: cp.at };
         if (cp.keyId !== keyId) {
-          problems.push({ ...at, reason: `signed with another key (${cp.keyId.slice(0, 16)}…), not the audit key given` });
+          problems.push({ ...at, kind: 'key', reason: `signed with another key (${cp.keyId.slice(0, 16)}…), not the audit key given` });
           continue;
         }
         if (!checkpointSignatureHolds(cp, publicKey)) {
-          problems.push({ ...at, reason: 'its signature does not hold: the line was altered' });
+          problems.push({ ...at, kind: 'signature', reason: 'its signature does not hold: the line was altered' });
           continue;
         }
+        const holdsUpTo = before ? { holdsUpTo: before.checkpoint.seq } : {};
         const since = before ? `after entry ${before.checkpoint.seq} (line ${before.line}, ${before.checkpoint.at}, still holds)` : 'anywhere up to it';
         if (cp.seq > head.seq) {
-          problems.push({ ...at, reason: `the ${log} log ends at entry ${head.seq}, but this checkpoint signed entry ${cp.seq}: entries were removed ${since}` });
+          problems.push({ ...at, kind: 'removed', head: head.seq, ...holdsUpTo, reason: `the ${log} log ends at entry ${head.seq}, but this checkpoint signed entry ${cp.seq}: entries were removed ${since}` });
           continue;
         }
         const hash = cp.seq === 0 ? '0'.repeat(64) : stored.get(cp.seq);
         if (hash !== cp.headHash) {
           problems.push({
             ...at,
+            kind: 'rewritten',
+            ...holdsUpTo,
             reason: `entry ${cp.seq} ${hash ? 'has another hash than' : 'is gone; it had'} the one signed at ${cp.at}: the ${log} log was rewritten at or before entry ${cp.seq}, ${since}`,
           });
           continue;
@@ -124,7 +143,7 @@ export async function checkCheckpoints(
     }
     const newest = lastHolding[log];
     if (head.seq > 0 && mine.length === 0) {
-      problems.push({ line: 0, log, reason: `the file has no checkpoint of the ${log} log, which has ${head.seq} entries: nothing in it is anchored` });
+      problems.push({ kind: 'unanchored', line: 0, log, head: head.seq, reason: `the file has no checkpoint of the ${log} log, which has ${head.seq} entries: nothing in it is anchored` });
     }
     let stale = false;
     if (newest && newest.seq < head.seq && options.staleAfterMs !== undefined) {
@@ -132,10 +151,11 @@ export async function checkCheckpoints(
       const lag = last ? last.getTime() - Date.parse(newest.at) : 0;
       if (lag > options.staleAfterMs) {
         stale = true;
+        const lagMinutes = Math.round(lag / 60_000);
         const reason =
-          `the newest ${log} checkpoint that holds (line ${newest.line}, entry ${newest.seq}, ${newest.at}) is ${Math.round(lag / 60_000)} min older than the log's last entry, ` +
+          `the newest ${log} checkpoint that holds (line ${newest.line}, entry ${newest.seq}, ${newest.at}) is ${lagMinutes} min older than the log's last entry, ` +
           `and ${head.seq - newest.seq} entries after it are vouched for by no checkpoint in this file: an old download, a file cut short, or a checkpointer that stopped`;
-        if (options.strict) problems.push({ line: 0, log, seq: newest.seq, at: newest.at, reason });
+        if (options.strict) problems.push({ kind: 'stale', line: 0, log, seq: newest.seq, at: newest.at, head: head.seq, lagMinutes, reason });
         else warnings.push(reason);
       }
     }

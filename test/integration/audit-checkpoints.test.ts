@@ -294,6 +294,13 @@ describe('a chain recomputed after a checkpoint', () => {
       ),
       checked.stdout,
     );
+    const json = await cli(t, ['--checkpoints', downloaded, '--public-key', publicKeyFile, '--json']);
+    const problems = (JSON.parse(json.stdout) as { checkpoints: { problems: { kind: string; seq?: number; holdsUpTo?: number }[] } }).checkpoints.problems;
+    assert.deepEqual(
+      problems.filter((p) => p.seq === second.seq).map((p) => ({ kind: p.kind, holdsUpTo: p.holdsUpTo })),
+      [{ kind: 'rewritten', holdsUpTo: first.seq }],
+      'a program (the console) tells a rewrite by its kind, and where the file still holds',
+    );
 
     const quick = logOf(await verify(t, auditor), 'admin');
     assert.equal(quick.intact, false);
@@ -311,6 +318,8 @@ describe('a chain recomputed after a checkpoint', () => {
     const result = await cli(t, ['--checkpoints', file]); // the key from BRX_AUDIT_KEY_FILE on this machine
     assert.equal(result.code, 1);
     assert.match(result.stdout, /line 1 .*its signature does not hold/);
+    const json = JSON.parse((await cli(t, ['--checkpoints', file, '--json'])).stdout) as { checkpoints: { problems: { kind: string; line: number }[] } };
+    assert.deepEqual(json.checkpoints.problems[0], { ...json.checkpoints.problems[0], kind: 'signature', line: 1 });
   });
 });
 
@@ -332,6 +341,15 @@ describe('a checkpoint file that is empty or cut short', () => {
     assert.equal(result.code, 1, result.stdout + result.stderr);
     assert.ok(result.stdout.includes(`admin log: the file has no checkpoint of the admin log, which has ${head.seq} entries`), result.stdout);
     assert.ok(result.stdout.includes(`all ${head.seq} entries unanchored`), result.stdout);
+    const json = await cli(fresh, ['--log', 'admin', '--checkpoints', empty, '--json']);
+    assert.equal(json.code, 1);
+    const report = JSON.parse(json.stdout) as { intact: boolean; checkpoints: { problems: { kind: string; line: number; log: string; head: number }[] } };
+    assert.equal(report.intact, false, 'the CLI stays strict: nothing anchored is no pass');
+    assert.deepEqual(
+      report.checkpoints.problems.map(({ kind, line, log, head }) => ({ kind, line, log, head })),
+      [{ kind: 'unanchored', line: 0, log: 'admin', head: head.seq }],
+      'told apart from a rewrite by its kind',
+    );
 
     // a current file: the newest checkpoint, nothing after it, no warning
     const current = await cli(fresh, ['--log', 'admin', '--checkpoints', await download(fresh, 'current.ndjson'), '--strict']);

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ComponentChildren, Fragment } from 'preact';
 import type {
   AccessReport,
@@ -22,6 +22,41 @@ import { chinaLocalToIso, consoleZone, formatNumber, formatTime } from '../forma
 import { type Lang, texts } from '../i18n.ts';
 import { Csrf, Layout, NextPage, Notice, ProblemBox, Head } from '../ui.tsx';
 
+/** The admin actions brx records (the filter offers them by name; another code still shows as itself). */
+const adminActions = [
+  'calendar.replace',
+  'dataset.contract.add',
+  'dataset.draft',
+  'dataset.publish',
+  'dataset.retire',
+  'dataset.update',
+  'department.create',
+  'department.update',
+  'department.issuer-key.set',
+  'grant.create',
+  'grant.revoke',
+  'node.create',
+  'node.key.rotate',
+  'node.key.revoke',
+  'node.signing-key.rotate',
+  'system.create',
+  'system.update',
+  'system.key.rotate',
+  'system.key.revoke',
+  'quarantine.discard',
+  'registry.authority.set',
+  'registry.source.set',
+  'subject.token',
+  'subscription.create',
+  'subscription.cancel',
+  'subscription.replay',
+  'user.create',
+  'user.update',
+  'user.absence',
+  'user.password.change',
+  'user.password.reset',
+];
+
 /** A word for a code, or the code itself when there is none. */
 const pick = (words: Record<string, string>) => (code: string): string => words[code] ?? code;
 
@@ -35,6 +70,7 @@ const text = texts({
     filters: '查询条件',
     department: '部门',
     anyDepartment: '全部部门',
+    anyAction: '全部操作',
     system: '应用系统',
     anySystem: '全部应用系统',
     systemHint: '选择部门并查询后，可按该部门的应用系统筛选。',
@@ -81,6 +117,32 @@ const text = texts({
     lastFull: '最近一次全量核验',
     noFull: '本服务进程启动以来尚未进行全量核验。',
     fullResult: (at: string, ok: boolean) => `${at} 完成，${ok ? '完整' : '发现问题'}`,
+    notAnchored: (logs: string, interval: number) =>
+      `签名检查点尚未覆盖这些日志（${logs}）：${interval > 0 ? `首个检查点在 ${interval} 秒内或停止服务时写入` : '检查点在停止服务时写入'}；日志链本身完整。`,
+    fullNotAnchored: (at: string) => `${at} 完成，日志链完整，签名检查点尚未覆盖`,
+    problem: (p: CheckpointProblem, log: string, time: (iso: string | undefined) => string) => {
+      const line = p.line ? `第 ${p.line} 行` : '检查点文件';
+      const entry = `${log}第 ${p.seq ?? '?'} 条`;
+      const since = p.holdsUpTo ? `第 ${p.holdsUpTo} 条之后（该处的检查点仍有效）` : '在它之前的任何位置';
+      switch (p.kind) {
+        case 'malformed':
+          return `${line}不是有效的签名检查点`;
+        case 'key':
+          return `${line}（${entry}）由另一把密钥签名，不是本平台的审计密钥`;
+        case 'signature':
+          return `${line}（${entry}）的签名不成立：该行被改动过`;
+        case 'removed':
+          return `${line}签署了${entry}，但该日志现只到第 ${p.head ?? '?'} 条：条目被删除，删除发生在${since}`;
+        case 'rewritten':
+          return `${line}：${entry}的哈希与 ${time(p.at)} 签署时不同：日志在第 ${p.seq ?? '?'} 条或之前被改写，改写发生在${since}`;
+        case 'unanchored':
+          return `检查点文件中还没有${log}的检查点（该日志已有 ${p.head ?? '?'} 条）`;
+        case 'stale':
+          return `${log}最新的有效检查点（第 ${p.seq ?? '?'} 条，${time(p.at)}）比日志最后一条早 ${p.lagMinutes ?? '?'} 分钟，其后 ${(p.head ?? 0) - (p.seq ?? 0)} 条没有检查点担保`;
+        default:
+          return `${line}：${p.reason}`;
+      }
+    },
     log: '日志',
     result: '结果',
     intact: '完整',
@@ -108,6 +170,54 @@ const text = texts({
     system2: '应用系统',
     covertUntil: '对本人保密至',
     refusedHere: '您无权查看审计信息。',
+    actions: pick({
+      'calendar.replace': '更新工作日历',
+      'dataset.contract.add': '新增数据资源契约版本',
+      'dataset.draft': '起草数据资源',
+      'dataset.publish': '发布数据资源',
+      'dataset.retire': '停用数据资源',
+      'dataset.update': '修改数据资源',
+      'department.create': '新建部门',
+      'department.update': '修改部门',
+      'department.issuer-key.set': '设置部门证照签发公钥',
+      'grant.create': '授予数据使用权限',
+      'grant.revoke': '撤销数据使用权限',
+      'node.create': '新建前置机',
+      'node.key.rotate': '轮换前置机密钥',
+      'node.key.revoke': '吊销前置机密钥',
+      'node.signing-key.rotate': '轮换前置机签名密钥',
+      'system.create': '新建应用系统',
+      'system.update': '修改应用系统',
+      'system.key.rotate': '轮换应用系统密钥',
+      'system.key.revoke': '吊销应用系统密钥',
+      'quarantine.discard': '丢弃隔离区数据',
+      'registry.authority.set': '设置基础库字段权威部门',
+      'registry.source.set': '设置基础库数据来源',
+      'subject.token': '签发数据主体查询凭证',
+      'subscription.create': '新建订阅',
+      'subscription.cancel': '取消订阅',
+      'subscription.replay': '重放订阅',
+      'user.create': '新建人员',
+      'user.update': '修改人员',
+      'user.absence': '登记人员休假',
+      'user.password.change': '修改本人密码',
+      'user.password.reset': '重置人员密码',
+    }),
+    targets: pick({
+      calendar: '工作日历',
+      dataset: '数据资源',
+      department: '部门',
+      grant: '授权',
+      node: '前置机',
+      system: '应用系统',
+      quarantine: '隔离区数据',
+      registry: '基础库',
+      subject: '数据主体',
+      subscription: '订阅',
+      user: '人员',
+    }),
+    detailSummary: (n: number, name: string) => `${name ? `${name} · ` : ''}${n} 项`,
+    subjectNotInUrl: '身份号码不放入网址：请在查询表单中输入数据主体后提交。',
   },
   en: {
     access: 'Data access log',
@@ -118,6 +228,7 @@ const text = texts({
     filters: 'Search',
     department: 'Department',
     anyDepartment: 'All departments',
+    anyAction: 'All actions',
     system: 'System',
     anySystem: 'All systems',
     systemHint: 'Choose a department and search to filter by one of its systems.',
@@ -164,6 +275,32 @@ const text = texts({
     lastFull: 'Last full verification',
     noFull: 'No full verification since this server process started.',
     fullResult: (at: string, ok: boolean) => `finished ${at}, ${ok ? 'intact' : 'problems found'}`,
+    notAnchored: (logs: string, interval: number) =>
+      `No signed checkpoint covers these logs yet (${logs}): ${interval > 0 ? `the first is written within ${interval} seconds, or when the service stops` : 'checkpoints are written when the service stops'}; the chains themselves hold.`,
+    fullNotAnchored: (at: string) => `finished ${at}: the chains hold, no signed checkpoint covers them yet`,
+    problem: (p: CheckpointProblem, log: string, time: (iso: string | undefined) => string) => {
+      const line = p.line ? `Line ${p.line}` : 'The checkpoint file';
+      const entry = `${log}, entry ${p.seq ?? '?'}`;
+      const since = p.holdsUpTo ? `after entry ${p.holdsUpTo} (whose checkpoint still holds)` : 'anywhere before it';
+      switch (p.kind) {
+        case 'malformed':
+          return `${line} is not a signed checkpoint`;
+        case 'key':
+          return `${line} (${entry}) is signed with another key, not this platform's audit key`;
+        case 'signature':
+          return `${line} (${entry}): its signature does not hold, the line was altered`;
+        case 'removed':
+          return `${line} signed ${entry}, but the log now ends at entry ${p.head ?? '?'}: entries were removed ${since}`;
+        case 'rewritten':
+          return `${line}: ${entry} has another hash than the one signed at ${time(p.at)}: the log was rewritten at or before entry ${p.seq ?? '?'}, ${since}`;
+        case 'unanchored':
+          return `The checkpoint file has no checkpoint of the ${log} yet (it has ${p.head ?? '?'} entries)`;
+        case 'stale':
+          return `The newest checkpoint of the ${log} that holds (entry ${p.seq ?? '?'}, ${time(p.at)}) is ${p.lagMinutes ?? '?'} min older than its last entry; ${(p.head ?? 0) - (p.seq ?? 0)} entries after it are vouched for by no checkpoint`;
+        default:
+          return `${line}: ${p.reason}`;
+      }
+    },
     log: 'Log',
     result: 'Result',
     intact: 'Intact',
@@ -192,10 +329,71 @@ const text = texts({
     system2: 'System',
     covertUntil: 'Hidden from the subject until',
     refusedHere: 'You may not see the audit pages.',
+    actions: pick({
+      'calendar.replace': 'Working-day calendar replaced',
+      'dataset.contract.add': 'Dataset contract version added',
+      'dataset.draft': 'Dataset drafted',
+      'dataset.publish': 'Dataset published',
+      'dataset.retire': 'Dataset retired',
+      'dataset.update': 'Dataset changed',
+      'department.create': 'Department created',
+      'department.update': 'Department changed',
+      'department.issuer-key.set': 'Department certificate key set',
+      'grant.create': 'Grant made',
+      'grant.revoke': 'Grant revoked',
+      'node.create': 'Node created',
+      'node.key.rotate': 'Node key rotated',
+      'node.key.revoke': 'Node key revoked',
+      'node.signing-key.rotate': 'Node signing key rotated',
+      'system.create': 'System created',
+      'system.update': 'System changed',
+      'system.key.rotate': 'System key rotated',
+      'system.key.revoke': 'System key revoked',
+      'quarantine.discard': 'Quarantined data discarded',
+      'registry.authority.set': 'Registry field authorities set',
+      'registry.source.set': 'Registry source set',
+      'subject.token': 'Subject access token issued',
+      'subscription.create': 'Subscription created',
+      'subscription.cancel': 'Subscription cancelled',
+      'subscription.replay': 'Subscription replayed',
+      'user.create': 'Person created',
+      'user.update': 'Person changed',
+      'user.absence': 'Absence recorded',
+      'user.password.change': 'Own password changed',
+      'user.password.reset': 'Password reset',
+    }),
+    targets: pick({
+      calendar: 'Calendar',
+      dataset: 'Dataset',
+      department: 'Department',
+      grant: 'Grant',
+      node: 'Node',
+      system: 'System',
+      quarantine: 'Quarantine',
+      registry: 'Registry',
+      subject: 'Subject',
+      subscription: 'Subscription',
+      user: 'Person',
+    }),
+    detailSummary: (n: number, name: string) => `${name ? `${name} · ` : ''}${n} ${n === 1 ? 'item' : 'items'}`,
+    subjectNotInUrl: 'An ID number is not put in a web address: enter the subject in the search form and submit it.',
   },
 });
 
 type Text = ReturnType<typeof text>;
+type CheckpointProblem = NonNullable<AuditVerifyReport['checkpoints']>['problems'][number];
+
+/**
+ * Checkpoint problems that only say "no checkpoint yet" (a fresh install before the checkpointer's
+ * first tick), the chains themselves holding: a notice, not a failure. Any other problem — a
+ * rewrite, a removal, an altered line — stays a failure.
+ */
+function onlyUnanchored(report: AuditVerifyReport): CheckpointProblem[] | null {
+  const c = report.checkpoints;
+  if (report.intact || !c || !report.logs.every((l) => l.intact)) return null;
+  if (c.problemCount === 0 || c.problemCount !== c.problems.length || !c.problems.every((p) => p.kind === 'unanchored')) return null;
+  return c.problems;
+}
 type Query = Record<string, string | string[] | undefined>;
 type AuditPage = 'access' | 'admin' | 'verify' | 'subject';
 
@@ -296,6 +494,11 @@ class Names {
     return id ? (this.#users.get(id) ?? id) : '—';
   }
 
+  /** a department's or a person's name for an id, if it is one */
+  known(id: string): string | undefined {
+    return this.#departments.get(id) ?? this.#users.get(id);
+  }
+
   /** the systems and nodes of a department, by id */
   machines(departmentId: string): Promise<Map<string, string>> {
     let known = this.#machines.get(departmentId);
@@ -360,6 +563,21 @@ function accessFilters(q: Query): AccessFilters {
   };
 }
 
+/** Hidden fields carrying a search to its next page or its export (empty values left out). */
+function Hidden({ values }: { values: Record<string, string | undefined> }) {
+  return (
+    <>
+      {Object.entries(values).map(([name, value]) => (value ? <input key={name} type="hidden" name={name} value={value} /> : null))}
+    </>
+  );
+}
+
+/**
+ * A refusal of a subject in a web address: an ID number in a URL stays in the browser's history,
+ * bookmarks and every proxy's log, so the console searches by subject only through POST forms.
+ */
+const subjectInUrl = (a: Text, pointer: string) => formProblem([{ pointer, message: a.subjectNotInUrl }]);
+
 /** The API query for these filters, or the form's own complaints. */
 function apiQuery(a: Text, f: AccessFilters, q: Query) {
   const range = timeRange(a, q);
@@ -374,7 +592,8 @@ function apiQuery(a: Text, f: AccessFilters, q: Query) {
 function AccessForm({ ctx, f, names, systems, datasets }: { ctx: PageContext; f: AccessFilters; names: Names; systems: [string, string][]; datasets: DatasetList['items'] }) {
   const a = text(ctx.lang);
   return (
-    <form method="get" action="/audit" class="filters" aria-label={a.filters}>
+    <form method="post" action="/audit" class="filters" aria-label={a.filters}>
+      <Csrf ctx={ctx} />
       <label for="department">
         {a.department}
         <select id="department" name="department">
@@ -509,15 +728,23 @@ export async function auditPages(c: FastifyInstance) {
   const queryOf = (request: FastifyRequest) => (request.query ?? {}) as Query;
 
   // ── the access log ──────────────────────────────────────────────────────────────────────────
-  c.page('GET', '/audit', async (ctx, request, reply) => {
+  /**
+   * The access log. A search without a subject is a GET (a link one may keep); the form posts,
+   * and such a post is sent on to that GET. A search by subject stays a POST, its next page and
+   * its export too, so that the ID number is never in a URL.
+   */
+  async function accessPage(ctx: PageContext, reply: FastifyReply, q: Query, posted: boolean) {
     const a = text(ctx.lang);
-    const q = queryOf(request);
     const f = accessFilters(q);
     const { errors, query } = apiQuery(a, f, q);
     let page: AuditAccessPage = { items: [], nextCursor: null };
     let problem: Problem | undefined;
     let status = 200;
-    if (errors.length) {
+    if (!posted && f.subject) {
+      problem = subjectInUrl(a, '/subject');
+      f.subject = '';
+      status = 400;
+    } else if (errors.length) {
       problem = formProblem(errors);
       status = 400;
     } else {
@@ -545,7 +772,7 @@ export async function auditPages(c: FastifyInstance) {
       names.prepare(page.items),
     ]);
     const rows = await Promise.all(page.items.map(async (e) => ({ e, d: await describeAccess(a, names, e) })));
-    const filters = { ...f, system: f.system };
+    const filters: Record<string, string> = { ...f };
     const labels = { department: a.department, system: a.system, dataset: a.dataset, subject: a.subjectId, from: a.from, to: a.to };
     return sendPage(
       reply,
@@ -555,28 +782,55 @@ export async function auditPages(c: FastifyInstance) {
         {problem ? <ProblemBox lang={ctx.lang} problem={problem} labels={labels} /> : null}
         {problem ? null : (
           <>
-            <p>
-              <a href={withQuery('/audit/access.csv', filters)} download>
-                {a.exportCsv}
-              </a>
-            </p>
+            {f.subject ? (
+              <form method="post" action="/audit/access.csv">
+                <Csrf ctx={ctx} />
+                <Hidden values={filters} />
+                <button type="submit" class="secondary">
+                  {a.exportCsv}
+                </button>
+              </form>
+            ) : (
+              <p>
+                <a href={withQuery('/audit/access.csv', filters)} download>
+                  {a.exportCsv}
+                </a>
+              </p>
+            )}
             <p class="muted">{a.csvNote}</p>
             <AccessTable ctx={ctx} rows={rows} />
-            <NextPage href={page.nextCursor ? withQuery('/audit', { ...filters, cursor: page.nextCursor }) : null} label={ctx.t.next} />
+            {!page.nextCursor ? null : f.subject ? (
+              <form method="post" action="/audit">
+                <Csrf ctx={ctx} />
+                <Hidden values={{ ...filters, cursor: page.nextCursor }} />
+                <button type="submit" class="secondary">
+                  {ctx.t.next}
+                </button>
+              </form>
+            ) : (
+              <NextPage href={withQuery('/audit', { ...filters, cursor: page.nextCursor })} label={ctx.t.next} />
+            )}
           </>
         )}
       </AuditShell>,
       status,
     );
+  }
+
+  c.page('GET', '/audit', (ctx, request, reply) => accessPage(ctx, reply, queryOf(request), false));
+  c.page('POST', '/audit', async (ctx, _request, reply) => {
+    const f = accessFilters(ctx.form);
+    if (f.subject) return accessPage(ctx, reply, ctx.form, true);
+    return reply.redirect(withQuery('/audit', { ...f, cursor: one(ctx.form.cursor) }), 303);
   });
 
   // ── the access log as CSV: every page of the search, streamed ───────────────────────────────
-  c.page('GET', '/audit/access.csv', async (ctx, request, reply) => {
+  async function accessCsv(ctx: PageContext, reply: FastifyReply, q: Query, posted: boolean) {
     const a = text(ctx.lang);
-    const q = queryOf(request);
     const f = accessFilters(q);
     const { errors, query } = apiQuery(a, f, q);
     const labels = { department: a.department, system: a.system, dataset: a.dataset, subject: a.subjectId, from: a.from, to: a.to };
+    if (!posted && f.subject) return sendPage(reply, <Refused ctx={ctx} problem={subjectInUrl(a, '/subject')} labels={labels} />, 400);
     if (errors.length) return sendPage(reply, <Refused ctx={ctx} problem={formProblem(errors)} labels={labels} />, 400);
     let first: AuditAccessPage;
     try {
@@ -606,7 +860,9 @@ export async function auditPages(c: FastifyInstance) {
       .header('content-disposition', `attachment; filename="audit-access-${stamp}.csv"`)
       .header('cache-control', 'no-store')
       .send(Readable.from(lines()));
-  });
+  }
+  c.page('GET', '/audit/access.csv', (ctx, request, reply) => accessCsv(ctx, reply, queryOf(request), false));
+  c.page('POST', '/audit/access.csv', (ctx, _request, reply) => accessCsv(ctx, reply, ctx.form, true));
 
   // ── the admin action log ────────────────────────────────────────────────────────────────────
   c.page('GET', '/audit/admin', async (ctx, request, reply) => {
@@ -632,6 +888,7 @@ export async function auditPages(c: FastifyInstance) {
       }
     }
     const names = await new Names(ctx).load();
+    const targets = await Promise.all(page.items.map((e) => targetName(names, e)));
     const filters = { department, action, from: one(q.from), to: one(q.to) };
     return sendPage(
       reply,
@@ -650,7 +907,17 @@ export async function auditPages(c: FastifyInstance) {
           </label>
           <label for="action">
             {a.action}
-            <input id="action" name="action" value={action} placeholder="department.create" />
+            <select id="action" name="action">
+              <option value="">{a.anyAction}</option>
+              {[...new Set([...adminActions, ...(action ? [action] : [])])]
+                .map((code) => [code, a.actions(code)] as const)
+                .sort((x, y) => x[1].localeCompare(y[1], ctx.lang === 'zh' ? 'zh-CN' : 'en'))
+                .map(([code, word]) => (
+                  <option key={code} value={code} selected={code === action}>
+                    {word}
+                  </option>
+                ))}
+            </select>
           </label>
           <TimeRange from={filters.from} to={filters.to} labels={a} />
           <button type="submit">{ctx.t.search}</button>
@@ -664,7 +931,7 @@ export async function auditPages(c: FastifyInstance) {
             <caption class="visually-hidden">{a.admin}</caption>
             <Head columns={[{ num: a.seq }, a.at, a.actor, a.department, a.action, a.target, a.detail]} />
             <tbody>
-              {page.items.map((e) => (
+              {page.items.map((e, i) => (
                 <tr key={e.seq}>
                   <td class="num">{e.seq}</td>
                   <td>{formatTime(ctx.lang, e.at)}</td>
@@ -675,11 +942,27 @@ export async function auditPages(c: FastifyInstance) {
                   </td>
                   <td>{names.department(e.departmentId)}</td>
                   <td>
-                    <code>{e.action}</code>
+                    {a.actions(e.action)}
+                    {a.actions(e.action) === e.action ? null : (
+                      <>
+                        <br />
+                        <code class="muted">{e.action}</code>
+                      </>
+                    )}
                   </td>
-                  <td>{e.targetKind ? `${e.targetKind} ${e.targetId ?? ''}` : '—'}</td>
                   <td>
-                    <code>{e.detail && Object.keys(e.detail).length ? JSON.stringify(e.detail) : '—'}</code>
+                    {e.targetKind ? (
+                      <>
+                        {targets[i]}
+                        <br />
+                        <span class="muted">{a.targets(e.targetKind)}</span>
+                      </>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td>
+                    <AdminDetail a={a} names={names} detail={e.detail} />
                   </td>
                 </tr>
               ))}
@@ -715,17 +998,24 @@ export async function auditPages(c: FastifyInstance) {
       }
     }
     const last = report.lastFullVerification;
+    const interval = c.config.auditCheckpointIntervalSeconds;
     return sendPage(
       reply,
       <AuditShell ctx={ctx} page="verify">
-        <VerifyResult ctx={ctx} report={report} />
+        <VerifyResult ctx={ctx} report={report} interval={interval} />
         <dl class="facts">
           <dt>{a.lastFull}</dt>
-          <dd>{last ? a.fullResult(formatTime(ctx.lang, last.finishedAt), last.intact) : a.noFull}</dd>
+          <dd>
+            {!last
+              ? a.noFull
+              : !last.intact && job?.report && job.finishedAt === last.finishedAt && onlyUnanchored(job.report)
+                ? a.fullNotAnchored(formatTime(ctx.lang, last.finishedAt))
+                : a.fullResult(formatTime(ctx.lang, last.finishedAt), last.intact)}
+          </dd>
         </dl>
         <h2>{a.job}</h2>
         {jobGone ? <p>{a.jobGone}</p> : null}
-        {job ? <JobView ctx={ctx} job={job} /> : null}
+        {job ? <JobView ctx={ctx} job={job} interval={interval} /> : null}
         <form method="post" action="/audit/verify/jobs">
           <Csrf ctx={ctx} />
           <button type="submit">{a.startFull}</button>
@@ -745,14 +1035,18 @@ export async function auditPages(c: FastifyInstance) {
   });
 
   // ── a subject's access report ───────────────────────────────────────────────────────────────
-  c.page('GET', '/audit/subject', async (ctx, request, reply) => {
+  // the form posts, and its next page too: the ID number is never in a URL
+  async function subjectPage(ctx: PageContext, reply: FastifyReply, q: Query, posted: boolean) {
     const a = text(ctx.lang);
-    const q = queryOf(request);
-    const id = one(q.id);
+    let id = one(q.id);
     let report: AccessReport | null = null;
     let problem: Problem | undefined;
     let status = 200;
-    if (id) {
+    if (id && !posted) {
+      problem = subjectInUrl(a, '/id');
+      status = 400;
+      id = '';
+    } else if (id) {
       if (!/^[0-9A-Za-z]{15,18}$/.test(id)) {
         problem = formProblem([{ pointer: '/id', message: a.badSubject }]);
         status = 400;
@@ -766,7 +1060,8 @@ export async function auditPages(c: FastifyInstance) {
           status = e.status;
         }
       }
-    } else {
+    }
+    if (!report) {
       // the form alone still needs the right to see reports: ask the API what it would say
       try {
         await ctx.api.get<AuditAccessPage>('/v1/audit/access', { limit: 1 });
@@ -779,7 +1074,8 @@ export async function auditPages(c: FastifyInstance) {
       reply,
       <AuditShell ctx={ctx} page="subject">
         <p>{a.subjectIntro}</p>
-        <form method="get" action="/audit/subject" class="filters" aria-label={a.subject}>
+        <form method="post" action="/audit/subject" class="filters" aria-label={a.subject}>
+          <Csrf ctx={ctx} />
           <label for="id">
             {a.subjectId}
             <input id="id" name="id" value={id} maxLength={18} required autocomplete="off" spellcheck={false} />
@@ -791,15 +1087,68 @@ export async function auditPages(c: FastifyInstance) {
       </AuditShell>,
       status,
     );
-  });
+  }
+  c.page('GET', '/audit/subject', (ctx, request, reply) => subjectPage(ctx, reply, queryOf(request), false));
+  c.page('POST', '/audit/subject', (ctx, _request, reply) => subjectPage(ctx, reply, ctx.form, true));
 }
 
-function VerifyResult({ ctx, report }: { ctx: PageContext; report: AuditVerifyReport }) {
+type AdminEntry = AuditAdminPage['items'][number];
+
+/** An id, short: its first eight characters (the whole in the title). */
+function shortId(id: string) {
+  return /^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(id) ? `${id.slice(0, 8)}…` : id;
+}
+
+/** What an admin action acted on, by name where the console knows it. */
+async function targetName(names: Names, e: AdminEntry): Promise<string> {
+  const id = e.targetId;
+  if (!id) return '—';
+  if (e.targetKind === 'department') return names.department(id);
+  if (e.targetKind === 'user') return names.user(id);
+  if (e.targetKind === 'system' || e.targetKind === 'node') {
+    const name = await names.machine(e.departmentId, id);
+    return name === id ? shortId(id) : name;
+  }
+  return shortId(id);
+}
+
+/** A detail value in words: names for ids the console knows, lists joined, anything else as JSON. */
+function detailValue(names: Names, value: unknown): string {
+  if (typeof value === 'string') return names.known(value) ?? value;
+  if (Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null)) return value.map((v) => detailValue(names, v)).join(', ');
+  return JSON.stringify(value);
+}
+
+/** An admin action's detail, folded: a short summary (its name, if any, and how many items), the items on opening. */
+function AdminDetail({ a, names, detail }: { a: Text; names: Names; detail: AdminEntry['detail'] }) {
+  const entries = detail && typeof detail === 'object' ? Object.entries(detail) : [];
+  if (entries.length === 0) return <>—</>;
+  const name = typeof detail?.name === 'string' ? detail.name : '';
+  return (
+    <details>
+      <summary>{a.detailSummary(entries.length, name)}</summary>
+      <dl class="facts">
+        {entries.map(([key, value]) => (
+          <Fragment key={key}>
+            <dt>{key}</dt>
+            <dd>{detailValue(names, value)}</dd>
+          </Fragment>
+        ))}
+      </dl>
+    </details>
+  );
+}
+
+function VerifyResult({ ctx, report, interval }: { ctx: PageContext; report: AuditVerifyReport; interval: number }) {
   const a = text(ctx.lang);
+  const unanchored = onlyUnanchored(report);
+  const time = (iso: string | undefined) => (iso ? formatTime(ctx.lang, iso) : '?');
   return (
     <>
       {report.intact ? (
         <Notice>{a.chainIntact}</Notice>
+      ) : unanchored ? (
+        <Notice>{a.notAnchored(unanchored.map((p) => a.logs(p.log ?? '')).join(ctx.lang === 'zh' ? '、' : ', '), interval)}</Notice>
       ) : report.logs.every((l) => l.intact) ? (
         <div class="problem" role="alert">
           <h2>{a.checkpointsFailed}</h2>
@@ -861,7 +1210,7 @@ function VerifyResult({ ctx, report }: { ctx: PageContext; report: AuditVerifyRe
           {report.checkpoints.problems.length ? (
             <ul>
               {report.checkpoints.problems.map((p, i) => (
-                <li key={i}>{`#${p.line}${p.log ? ` ${a.logs(p.log)}` : ''}${p.seq ? ` @${p.seq}` : ''}: ${p.reason}`}</li>
+                <li key={i}>{a.problem(p, a.logs(p.log ?? ''), time)}</li>
               ))}
             </ul>
           ) : null}
@@ -881,7 +1230,7 @@ function VerifyResult({ ctx, report }: { ctx: PageContext; report: AuditVerifyRe
   );
 }
 
-function JobView({ ctx, job }: { ctx: PageContext; job: AuditVerifyJob }) {
+function JobView({ ctx, job, interval }: { ctx: PageContext; job: AuditVerifyJob; interval: number }) {
   const a = text(ctx.lang);
   return (
     <section aria-label={a.job}>
@@ -906,7 +1255,7 @@ function JobView({ ctx, job }: { ctx: PageContext; job: AuditVerifyJob }) {
           <a href={`/audit/verify?job=${job.id}`}>{a.refresh}</a>
         </p>
       ) : null}
-      {job.report ? <VerifyResult ctx={ctx} report={job.report} /> : null}
+      {job.report ? <VerifyResult ctx={ctx} report={job.report} interval={interval} /> : null}
     </section>
   );
 }
@@ -950,7 +1299,15 @@ function SubjectReport({ ctx, report, id }: { ctx: PageContext; report: AccessRe
           </tbody>
         </table>
       )}
-      <NextPage href={report.next ? withQuery('/audit/subject', { id, cursor: report.next }) : null} label={ctx.t.next} />
+      {report.next ? (
+        <form method="post" action="/audit/subject">
+          <Csrf ctx={ctx} />
+          <Hidden values={{ id, cursor: report.next }} />
+          <button type="submit" class="secondary">
+            {ctx.t.next}
+          </button>
+        </form>
+      ) : null}
     </section>
   );
 }
