@@ -60,7 +60,14 @@ export function one(value: string | string[] | undefined): string {
 
 /** A local path to go back to after signing in; anything else (another site) becomes "/". */
 export function localPath(value: string | undefined): string {
-  return value && /^\/(?![/\\])/.test(value) ? value : '/';
+  // no control characters (a browser drops a tab, making "/\t/evil" into "//evil"), and the same origin once parsed
+  if (!value || /[\u0000-\u001f\u007f\\]/.test(value) || !value.startsWith('/') || value.startsWith('//')) return '/';
+  try {
+    const url = new URL(value, 'http://brx.invalid');
+    return url.origin === 'http://brx.invalid' ? `${url.pathname}${url.search}` : '/';
+  } catch {
+    return '/';
+  }
 }
 
 function pageOfReferer(request: FastifyRequest): string {

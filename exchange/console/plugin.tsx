@@ -8,7 +8,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Problem } from '../../contracts/generated/api.ts';
 import { ApiError } from './api.ts';
-import { contextOf, type PageHandler, sendPage } from './context.ts';
+import { contextOf, localPath, type PageHandler, sendPage } from './context.ts';
 import { common, langCookie, langOf } from './i18n.ts';
 import { auditPages } from './pages/audit.tsx';
 import { casePages } from './pages/cases.tsx';
@@ -112,7 +112,7 @@ export async function consoleRoutes(app: FastifyInstance) {
     c.post('/language', async (request, reply) => {
       const { lang, back } = (request.body ?? {}) as { lang?: string; back?: string };
       reply.setCookie(langCookie, lang === 'en' ? 'en' : 'zh', { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto', maxAge: 365 * 24 * 3600 });
-      return reply.redirect(back && /^\/(?![/\\])/.test(back) ? back : '/', 303);
+      return reply.redirect(localPath(back), 303);
     });
 
     await loginPages(c);

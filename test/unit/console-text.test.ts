@@ -23,3 +23,13 @@ describe('the console speaks the interface language', () => {
     assert.equal(chinaLocalToIso('not a time'), null);
   });
 });
+
+describe('where the console sends people back to', () => {
+  it('only to a path of its own: no other site, however the address is dressed up', async () => {
+    const { localPath } = await import('../../exchange/console/context.ts');
+    assert.equal(localPath('/cases?view=inbox'), '/cases?view=inbox');
+    for (const bad of ['//evil.example', '/\t/evil.example', '/\\evil.example', 'https://evil.example/', '/%09/x\n', undefined]) {
+      assert.equal(localPath(bad), '/', String(bad));
+    }
+  });
+});
