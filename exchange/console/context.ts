@@ -61,7 +61,8 @@ export function one(value: string | string[] | undefined): string {
 /** A local path to go back to after signing in; anything else (another site) becomes "/". */
 export function localPath(value: string | undefined): string {
   // no control characters (a browser drops a tab, making "/\t/evil" into "//evil"), and the same origin once parsed
-  if (!value || /[\u0000-\u001f\u007f\\]/.test(value) || !value.startsWith('/') || value.startsWith('//')) return '/';
+  const unsafe = (ch: string) => ch.charCodeAt(0) < 0x20 || ch === '\u007f' || ch === '\\';
+  if (!value || [...value].some(unsafe) || !value.startsWith('/') || value.startsWith('//')) return '/';
   try {
     const url = new URL(value, 'http://brx.invalid');
     return url.origin === 'http://brx.invalid' ? `${url.pathname}${url.search}` : '/';
