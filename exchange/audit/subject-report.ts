@@ -27,6 +27,13 @@ const nothingLeft = sql<boolean>`(select 1 from audit_access e
      and e.query->>'error' ~ ${nothingLeftPattern})`;
 
 /**
+ * An access entry whose records reached the consumer: a read, export or verification that
+ * succeeded, or a webhook batch handed to the network whose POST did not fail before anything
+ * left brx. The subject's report and the dashboard's "records out" both count by it.
+ */
+export const reachedConsumer = sql<boolean>`(a.outcome = 'ok' or (a.outcome = 'sent' and not exists ${nothingLeft}))`;
+
+/**
  * 数据使用记录: the reads and verifications that returned a subject's records, newest first, with
  * who (department, system), why (purpose, grant), when and which fields. The subject does not see
  * reads under a covert grant before its disclosure date, nor the ID number of the official the
@@ -46,7 +53,7 @@ export async function accessReport(
     .leftJoin('datasets as ds', 'ds.code', 'a.dataset')
     .select(['a.seq', 'a.at', 'd.name as department', 's.name as system', 'a.purpose', 'a.grant_id', 'a.dataset', 'ds.name as dataset_name', 'a.mode', 'a.fields', 'a.operator', 'a.disclose_after'])
     .where(sql<boolean>`a.subject_keys @> array[${subject}]::text[]`)
-    .where((eb) => eb.or([eb('a.outcome', '=', 'ok'), eb.and([eb('a.outcome', '=', 'sent'), eb.not(eb.exists(nothingLeft))])]))
+    .where(reachedConsumer)
     .where('a.mode', '<>', 'report');
   if (!options.forAuditor) query = query.where((eb) => eb.or([eb('a.disclose_after', 'is', null), eb('a.disclose_after', '<=', options.now)]));
   if (options.before) query = query.where('a.seq', '<', options.before);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { ExchangeStats } from '../../contracts/generated/api.ts';
+import { reachedConsumer } from '../audit/subject-report.ts';
 import { dayOf } from '../cases/calendar.ts';
 import type { Db } from '../db/database.ts';
 
@@ -12,8 +13,7 @@ const startOfDay = (day: string) => new Date(`${day}T00:00:00+08:00`);
  * Records in and out per day (China Standard Time), subscription lag and open quality issues,
  * for the datasets the given departments provide (every dataset when `departments` is undefined).
  * Records in are what ingest accepted (the batches' counts); records out are what the access log
- * says reached a consumer: successful reads, exports and verifications, and webhook deliveries
- * that did not fail afterwards.
+ * says reached a consumer (`reachedConsumer`, as the data subject's report counts).
  */
 export async function exchangeStats(db: Db, f: { now: Date; days: number; departments?: readonly string[] }): Promise<ExchangeStats> {
   const until = dayOf(f.now);
@@ -23,23 +23,23 @@ export async function exchangeStats(db: Db, f: { now: Date; days: number; depart
   const deps = f.departments ? [...f.departments] : null;
   const provided = deps ? sql`and d.provider_department_id = any(${deps}::uuid[])` : sql``;
 
-  const ingested = await sql<{ day: string; n: number }>`
-    select to_char((b.received_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, sum(b.accepted)::int as n
+  const ingested = await sql<{ day: string; n: string }>`
+    select to_char((b.received_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, sum(b.accepted)::bigint as n
       from batches b join datasets d on d.id = b.dataset_id
      where b.received_at >= ${start} and b.received_at < ${end} ${provided}
      group by 1`.execute(db);
-  const delivered = await sql<{ day: string; n: number }>`
-    select to_char((a.at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, sum(a.record_count)::int as n
+  // what left for consumers: not the auditors' own look-ups (report) nor quality checks
+  const delivered = await sql<{ day: string; n: string }>`
+    select to_char((a.at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, sum(a.record_count)::bigint as n
       from audit_access a
      where a.at >= ${start} and a.at < ${end}
-       and a.outcome in ('ok', 'sent')
+       and a.mode in ('pull', 'subscribe', 'webhook', 'verify', 'export')
+       and ${reachedConsumer}
        ${deps ? sql`and a.dataset in (select d.code from datasets d where d.provider_department_id = any(${deps}::uuid[]))` : sql``}
-       and not (a.outcome = 'sent' and exists (
-             select 1 from audit_access e
-              where e.mode = 'webhook' and e.outcome = 'error' and e.query->>'delivery' = a.query->>'delivery'))
      group by 1`.execute(db);
-  const inBy = new Map(ingested.rows.map((r) => [r.day, r.n]));
-  const outBy = new Map(delivered.rows.map((r) => [r.day, r.n]));
+  // bigint sums (a province's day can pass 2^31 records) arrive as text
+  const inBy = new Map(ingested.rows.map((r) => [r.day, Number(r.n)]));
+  const outBy = new Map(delivered.rows.map((r) => [r.day, Number(r.n)]));
   const days: ExchangeStats['days'] = [];
   for (let t = start.getTime(); t < end.getTime(); t += dayMs) {
     const day = dayOf(new Date(t));
