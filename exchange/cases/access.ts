@@ -33,6 +33,24 @@ export async function canActOn(db: Db | Tx, p: Principal, part: PartRow): Promis
   return (await supervises(db, p, part.department_id)) || (await actsForOrAbove(db, p, part.escalated_to));
 }
 
+async function someAsync<T>(items: readonly T[], test: (item: T) => Promise<boolean>): Promise<boolean> {
+  for (const item of items) if (await test(item)) return true;
+  return false;
+}
+
+/** A part already with the platform administrators: there is no level above. */
+export const atTop = (part: PartRow) => part.escalation_level > 0 && part.escalated_to === null;
+
+/**
+ * Who hands a pending part up a level: its department while it has not gone up, afterwards only
+ * the level that holds it now (or above) — the department cannot push it up the whole chain
+ * without any level acting. Nobody, once it is with the platform administrators.
+ */
+export async function mayEscalate(db: Db | Tx, p: Principal, part: PartRow): Promise<boolean> {
+  if (part.state !== 'pending' || atTop(part)) return false;
+  return part.escalation_level === 0 ? actsFor(p, part.department_id) : actsForOrAbove(db, p, part.escalated_to);
+}
+
 /** The actions this caller may take on the case now, for the case view. */
 export async function actionsFor(db: Db | Tx, p: Principal, c: CaseRow, parts: PartRow[]): Promise<CaseAction[]> {
   const out: CaseAction[] = [];
@@ -41,11 +59,10 @@ export async function actionsFor(db: Db | Tx, p: Principal, c: CaseRow, parts: P
     const side = actionRules[action].side;
     if (side === 'requester' && isRequester(p, c)) out.push(action);
     if (side === 'supervisor' && (await actsForOrAbove(db, p, c.disputed_to))) out.push(action);
-    if (side === 'provider') {
-      if (provider === undefined) {
-        provider = false;
-        for (const part of parts) if (await canActOn(db, p, part)) provider = true;
-      }
+    if (side === 'provider' && action === 'escalate') {
+      if (await someAsync(parts, (part) => mayEscalate(db, p, part))) out.push(action);
+    } else if (side === 'provider') {
+      provider ??= await someAsync(parts, (part) => canActOn(db, p, part));
       if (provider) out.push(action);
     }
   }

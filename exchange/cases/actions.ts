@@ -4,7 +4,7 @@ import { conflict, type FieldError, forbidden, invalid, notFound } from '../erro
 import type { EventLog } from '../events/event-log.ts';
 import { createGrant } from '../grants/store.ts';
 import { notify } from '../notifications/notify.ts';
-import { canActOn, canSee } from './access.ts';
+import { atTop, canActOn, canSee, mayEscalate } from './access.ts';
 import { dayOf } from './calendar.ts';
 import { type CaseContext, isRequester } from './context.ts';
 import { announceDispute, settleDispute } from './objections.ts';
@@ -281,10 +281,13 @@ export async function applyAction(trx: Tx, ctx: CaseContext, events: EventLog, t
       // every level it went through keeps its say (access.ts canActOn)
       needs(body, ['reason']);
       const part = acted[0]!;
-      if (part.escalation_level > 0 && part.escalated_to === null) {
+      if (atTop(part)) {
         throw conflict('The case already sits with the platform administrators: there is no level above', [
           { pointer: '/action', message: 'already escalated to the platform administrators' },
         ]);
+      }
+      if (!(await mayEscalate(trx, ctx.actor, part))) {
+        throw forbidden('Once a case has gone up, only the level that holds it now hands it further up');
       }
       const up = await supervisorOf(trx, part.escalated_to ?? part.department_id);
       await trx

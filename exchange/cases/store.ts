@@ -146,11 +146,12 @@ export function flagOf(c: Pick<CaseRow, 'state' | 'due_on' | 'paused_at'>, calen
 
 /**
  * Working days left to the deadline on the calendar: 0 when due today, negative (working days
- * past it) when overdue; null while the clock does not run (closed, paused, disputed).
+ * past it, at least 1 once the day is over: a weekend after a Friday deadline is not "due
+ * today") when overdue; null while the clock does not run (closed, paused, disputed).
  */
 export function workingDaysLeft(c: Pick<CaseRow, 'state' | 'due_on' | 'paused_at'>, calendar: WorkCalendar, today: Day): number | null {
   if (!isOpen(c.state) || c.paused_at) return null;
-  return today > c.due_on ? -calendar.workingDaysBetween(c.due_on, today) : calendar.workingDaysBetween(today, c.due_on);
+  return today > c.due_on ? -Math.max(1, calendar.workingDaysBetween(c.due_on, today)) : calendar.workingDaysBetween(today, c.due_on);
 }
 
 async function names(db: Db, table: 'departments' | 'systems' | 'users', ids: readonly (string | null)[]) {

@@ -242,9 +242,14 @@ describe('a sharing request', () => {
     assert.ok(supervisorInbox.json().items.some((i: { trackingNo: string }) => i.trackingNo === c.trackingNo));
     const told = await t.call(w.consumer.token, { method: 'GET', url: '/v1/notifications' });
     assert.ok(told.json().items.some((n: { caseNo: string; kind: string }) => n.caseNo === c.trackingNo && n.kind === 'escalated'));
+    // once up, the department cannot push it further without the level holding it acting
+    const pushed = await act(t, w.approverA.token, c.trackingNo, { action: 'escalate', reason: '再次提请' });
+    assert.equal(pushed.statusCode, 403);
+    assert.ok(!(await caseOf(t, w.approverA.token, c.trackingNo)).allowedActions.includes('escalate'), 'nor is it offered to them');
     // the province hands it to the platform administrators; from there, nowhere higher
     const top = await acted(t, w.provinceApprover.token, c.trackingNo, { action: 'escalate', reason: '需平台统筹' });
     assert.equal(top.parts[0]!.escalatedTo, 'platform administrators');
+    assert.ok(!top.allowedActions.includes('escalate'), 'no level above the platform: not offered');
     const beyond = await act(t, t.adminToken, c.trackingNo, { action: 'escalate', reason: '再升级' });
     assert.equal(beyond.statusCode, 409);
     // the department keeps its say and decides

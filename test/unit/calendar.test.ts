@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dayOf, endOfDay, WorkCalendar } from '../../exchange/cases/calendar.ts';
 import { allowedActions, checkTransition } from '../../exchange/cases/states.ts';
+import { workingDaysLeft } from '../../exchange/cases/store.ts';
 import { BrxError } from '../../exchange/errors.ts';
 
 // The 2026 National Day week: holidays 1–7 October, make-up working days Sunday 20 September
@@ -64,5 +65,13 @@ describe('case state machine', () => {
     );
     assert.throws(() => checkTransition('request', 'withdrawn', 'accept'), /closed/);
     assert.doesNotThrow(() => checkTransition('request', 'escalated', 'decide'));
+  });
+
+  it('a deadline that passed before a holiday reads overdue through the holiday, never "due today"', () => {
+    const open = { state: 'under_review', due_on: '2026-09-30', paused_at: null };
+    assert.equal(workingDaysLeft(open, calendar, '2026-09-30'), 0, 'due today');
+    assert.equal(workingDaysLeft(open, calendar, '2026-10-03'), -1, 'in the National Day holiday, a day late');
+    assert.equal(workingDaysLeft(open, calendar, '2026-10-08'), -1, 'the first working day after it');
+    assert.equal(workingDaysLeft(open, calendar, '2026-10-09'), -2);
   });
 });
