@@ -86,3 +86,13 @@ function problemOf(status: number, body: string): Problem {
   }
   return { type: 'about:blank', title: 'Error', status, detail: `HTTP ${status}`, code: status >= 500 ? 'BRX_ERR_INTERNAL' : 'BRX_ERR_VALIDATION', errors: [] };
 }
+
+/** A refusal the console makes itself, shaped as the API's (so ProblemBox shows both alike). */
+export function consoleProblem(status: number, code: string, detail: string, errors: Problem['errors'] = []): Problem {
+  return { type: 'about:blank', title: code, status, detail, code, errors };
+}
+
+/** The mistakes a page found in its own form, each at the field's pointer. */
+export function formProblem(errors: Problem['errors']): Problem {
+  return consoleProblem(400, 'BRX_ERR_VALIDATION', errors.map((e) => e.message).join('; '), errors);
+}

@@ -58,6 +58,17 @@ export function one(value: string | string[] | undefined): string {
   return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
 }
 
+/** The named query parameters that hold a value (a filter form's, plus its paging cursor). */
+export function queryValues<N extends string>(request: FastifyRequest, names: readonly N[]): Partial<Record<N | 'cursor', string>> {
+  const query = (request.query ?? {}) as Record<string, string | string[] | undefined>;
+  const out: Partial<Record<N | 'cursor', string>> = {};
+  for (const name of [...names, 'cursor' as const]) {
+    const v = one(query[name]);
+    if (v) out[name] = v;
+  }
+  return out;
+}
+
 /** A local path to go back to after signing in; anything else (another site) becomes "/". */
 export function localPath(value: string | undefined): string {
   // no control characters (a browser drops a tab, making "/\t/evil" into "//evil"), and the same origin once parsed

@@ -7,7 +7,8 @@ import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Problem } from '../../contracts/generated/api.ts';
-import { ApiError } from './api.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { ApiError, consoleProblem } from './api.ts';
 import { contextOf, localPath, type PageHandler, sendPage } from './context.ts';
 import { common, langCookie, langOf } from './i18n.ts';
 import { auditPages } from './pages/audit.tsx';
@@ -80,12 +81,8 @@ export async function consoleRoutes(app: FastifyInstance) {
       // the host alone: behind a TLS terminator not listed in BRX_TRUST_PROXY the scheme looks like http
       if (origin && hostOf(origin) !== request.host) throw csrfRefusal();
     });
-    c.addHook('preHandler', async (request, reply) => {
-      if (request.method !== 'POST') return;
-      await new Promise<void>((resolve, reject) => {
-        c.csrfProtection(request, reply, (error?: Error) => (error ? reject(csrfRefusal()) : resolve()));
-      });
-    });
+    // a refused token is sent by the plugin as an FST_CSRF_* error, which renderError turns into BRX_ERR_CSRF
+    c.addHook('preHandler', (request, reply, done) => (request.method === 'POST' ? c.csrfProtection(request, reply, done) : done()));
 
     c.decorate('page', (method: 'GET' | 'POST', url: string, handler: PageHandler) => {
       c.route({
@@ -95,7 +92,7 @@ export async function consoleRoutes(app: FastifyInstance) {
           const viewer = await viewerOf(request);
           if (!viewer) {
             if (method === 'GET') return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
-            throw new ApiError(401, problem(401, 'BRX_ERR_UNAUTHENTICATED', 'Not signed in'));
+            throw new ApiError(401, consoleProblem(401, 'BRX_ERR_UNAUTHENTICATED', 'Not signed in'));
           }
           const ctx = await contextOf(request, reply, viewer);
           const page = await handler(ctx, request, reply);
@@ -136,33 +133,33 @@ function hostOf(origin: string): string | null {
 
 const isReply = (v: unknown): v is FastifyReply => typeof v === 'object' && v !== null && 'sent' in v && 'raw' in v;
 
-function problem(status: number, code: string, detail: string): Problem {
-  return { type: 'about:blank', title: code, status, detail, code, errors: [] };
-}
-
 function csrfRefusal(): ApiError {
-  return new ApiError(403, problem(403, 'BRX_ERR_CSRF', 'Cross-site request refused: the form did not come from this console'));
+  return new ApiError(403, consoleProblem(403, 'BRX_ERR_CSRF', 'Cross-site request refused: the form did not come from this console'));
 }
 
 /** The page for a URL that is neither a console page nor an API route. */
 export function pageNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return errorPage(request, reply, consoleProblem(404, 'BRX_ERR_NOT_FOUND', 'No such page'));
+}
+
+/** A refusal or failure as a page of its own, in the interface language, with the request id to quote. */
+function errorPage(request: FastifyRequest, reply: FastifyReply, p: Problem): FastifyReply {
   const lang = langOf(request);
-  const p = { ...problem(404, 'BRX_ERR_NOT_FOUND', 'No such page'), requestId: request.id };
   const t = common(lang);
   return sendPage(
     reply,
     <Bare lang={lang} title={t.product}>
-      <ProblemBox lang={lang} problem={p} />
+      <ProblemBox lang={lang} problem={{ ...p, requestId: request.id }} />
       <p>
         <a href="/">{t.dashboard}</a>
       </p>
     </Bare>,
-    404,
+    p.status,
   );
 }
 
-async function renderError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const lang = langOf(request);
+async function renderError(thrown: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const error: FastifyError | ApiError = thrown.code?.startsWith('FST_CSRF') ? csrfRefusal() : thrown;
   let p: Problem;
   if (error instanceof ApiError) {
     if (error.status === 401) {
@@ -171,21 +168,14 @@ async function renderError(error: FastifyError, request: FastifyRequest, reply: 
     }
     p = error.problem;
   } else if (error.statusCode && error.statusCode < 500) {
-    p = problem(error.statusCode, error.statusCode === 413 ? 'BRX_ERR_PAYLOAD_TOO_LARGE' : 'BRX_ERR_VALIDATION', error.message);
+    p = consoleProblem(error.statusCode, error.statusCode === 413 ? 'BRX_ERR_PAYLOAD_TOO_LARGE' : 'BRX_ERR_VALIDATION', error.message);
+  } else if (isDatabaseUnavailable(error)) {
+    // the session look-up met a database that is away: the same 503 the API gives, not a 500
+    p = consoleProblem(503, 'BRX_ERR_UNAVAILABLE', 'The database cannot be reached');
+    reply.header('retry-after', '5');
   } else {
     request.log.error({ err: error }, 'console page failed');
-    p = problem(500, 'BRX_ERR_INTERNAL', 'Internal error');
+    p = consoleProblem(500, 'BRX_ERR_INTERNAL', 'Internal error');
   }
-  p = { ...p, requestId: request.id };
-  const t = common(lang);
-  return sendPage(
-    reply,
-    <Bare lang={lang} title={t.product}>
-      <ProblemBox lang={lang} problem={p} />
-      <p>
-        <a href="/">{t.dashboard}</a>
-      </p>
-    </Bare>,
-    p.status,
-  );
+  return errorPage(request, reply, p);
 }

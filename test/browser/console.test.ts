@@ -86,6 +86,7 @@ describe('the console: sign-in, session cookie, sign-out', { skip: chromiumMissi
     // without an Origin header (not a browser), the CSRF token alone decides
     const bare = await context.request.post(`${web.baseUrl}/logout`, { form: { x: '1' }, maxRedirects: 0 });
     assert.equal(bare.status(), 403);
+    assert.match(await bare.text(), /页面已过期或来源不可信/, 'told as a cross-site refusal, not a validation error');
     const other = await browser.newContext();
     const otherPage = await other.newPage();
     await signIn(otherPage, web.baseUrl, 'admin', adminPassword);

@@ -16,7 +16,7 @@ import type {
   User,
 } from '../../../contracts/generated/api.ts';
 import { csvCell } from '../../records/export.ts';
-import { ApiError, withQuery } from '../api.ts';
+import { ApiError, formProblem, withQuery } from '../api.ts';
 import { one, type PageContext, sendPage } from '../context.ts';
 import { chinaLocalToIso, consoleZone, formatNumber, formatTime } from '../format.ts';
 import { type Lang, texts } from '../i18n.ts';
@@ -435,17 +435,6 @@ function Refused({ ctx, problem, labels }: { ctx: PageContext; problem: Problem;
 }
 
 const refusal = (status: number) => status === 401 || status === 403 || status === 404;
-
-function formProblem(messages: { pointer: string; message: string }[]): Problem {
-  return {
-    type: 'about:blank',
-    title: 'BRX_ERR_VALIDATION',
-    status: 400,
-    detail: messages.map((m) => m.message).join('; '),
-    code: 'BRX_ERR_VALIDATION',
-    errors: messages.map((m) => ({ in: 'query', pointer: m.pointer, message: m.message })),
-  };
-}
 
 /** The time-range inputs (datetime-local, China Standard Time) as instants, or the form's complaints. */
 function timeRange(a: Text, q: Query): { from?: string; to?: string; errors: { pointer: string; message: string }[] } {

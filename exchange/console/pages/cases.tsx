@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type ComponentChildren, Fragment, type VNode } from 'preact';
 import type { Case, CaseActionRequest, CaseList, CasePart, Dataset, DepartmentList, FieldMeta, Problem, TimelineEntry } from '../../../contracts/generated/api.ts';
-import { ApiError } from '../api.ts';
+import { ApiError, formProblem } from '../api.ts';
 import { many, one, type PageContext, sendPage } from '../context.ts';
 import { formatTime } from '../format.ts';
 import type { Lang } from '../i18n.ts';
@@ -750,24 +750,6 @@ async function renderCase(ctx: PageContext, trackingNo: string, extra: { done?: 
 }
 
 /** A refusal the page itself gives (before asking the API), in the interface language. */
-function formProblem(lang: Lang, errors: { pointer: string; message: string }[]): Problem {
-  return {
-    type: 'about:blank',
-    title: 'BRX_ERR_VALIDATION',
-    status: 400,
-    detail: lang === 'zh' ? '请更正以下问题' : 'Please correct the following',
-    code: 'BRX_ERR_VALIDATION',
-    errors,
-  };
-}
-
-/** The case API's own short messages ("is required"), in the interface language. */
-function localised(lang: Lang, p: Problem): Problem {
-  if (lang === 'en') return p;
-  const t = caseText(lang);
-  return { ...p, errors: p.errors.map((e) => ({ ...e, message: e.message === 'is required' ? t.required : e.message })) };
-}
-
 const lines = (v: string) =>
   v
     .split(/\r?\n/)
@@ -874,11 +856,11 @@ export function actionBody(lang: Lang, form: Form): { body: CaseActionRequest } 
       break;
     }
     default:
-      return { problem: formProblem(lang, [{ pointer: '/action', message: doing || t.required }]) };
+      return { problem: formProblem([{ pointer: '/action', message: doing || t.required }]) };
   }
   if (dataset && ['decide', 'transfer', 'escalate', 'correct', 'reject'].includes(body.action)) body.dataset = dataset;
   if (body.note && body.note.length > 4000) body.note = body.note.slice(0, 4000);
-  return errors.length ? { problem: formProblem(lang, errors) } : { body };
+  return errors.length ? { problem: formProblem(errors) } : { body };
 }
 
 export async function casePages(c: FastifyInstance) {
@@ -908,7 +890,7 @@ export async function casePages(c: FastifyInstance) {
       return reply.redirect(caseHref(trackingNo, `?done=${encodeURIComponent(one(ctx.form.do))}`), 303);
     } catch (e) {
       if (!(e instanceof ApiError) || e.status === 404) throw e;
-      const page = await renderCase(ctx, trackingNo, { kept: { form: ctx.form, problem: localised(ctx.lang, e.problem) } });
+      const page = await renderCase(ctx, trackingNo, { kept: { form: ctx.form, problem: e.problem } });
       return sendPage(reply, page, e.status);
     }
   });

@@ -10,8 +10,8 @@ import type {
   RequestCreate,
   SystemList,
 } from '../../../contracts/generated/api.ts';
-import { ApiError, withQuery } from '../api.ts';
-import { many, one, type PageContext, sendPage } from '../context.ts';
+import { ApiError, formProblem, withQuery } from '../api.ts';
+import { many, one, type PageContext, sendPage, queryValues } from '../context.ts';
 import { formatNumber, formatTime } from '../format.ts';
 import { type Lang, texts } from '../i18n.ts';
 import { Csrf, Layout, NextPage, ProblemBox, Head, Choice } from '../ui.tsx';
@@ -213,15 +213,7 @@ const text = texts({
 const filterNames = ['q', 'provider', 'class', 'sharingType', 'updateCycle'] as const;
 type Filters = Partial<Record<(typeof filterNames)[number], string>>;
 
-function filtersOf(request: FastifyRequest): Filters & { cursor?: string } {
-  const query = (request.query ?? {}) as Record<string, string | string[] | undefined>;
-  const out: Filters & { cursor?: string } = {};
-  for (const name of [...filterNames, 'cursor'] as const) {
-    const v = one(query[name]);
-    if (v) out[name] = v;
-  }
-  return out;
-}
+const filtersOf = (request: FastifyRequest): Filters & { cursor?: string } => queryValues(request, filterNames);
 
 const optionsOf = <K extends keyof Vocabulary>(lang: Lang, kind: K): [string, string][] =>
   Object.keys(catalogWords[kind]).map((v) => [v, word(lang, kind, v)]);
@@ -563,7 +555,7 @@ function checkForm(lang: Lang, form: RequestForm): Problem | null {
   if (!/^\d+$/.test(form.durationDays) || days < 1 || days > 1830) errors.push({ pointer: '/durationDays', message: t.durationRange });
   if (!form.system) errors.push({ pointer: '/system', message: t.pickSystem });
   if (errors.length === 0) return null;
-  return { type: 'about:blank', title: 'Validation failed', status: 400, detail: errors.map((e) => e.message).join('; '), code: 'BRX_ERR_VALIDATION', errors };
+  return formProblem(errors);
 }
 
 export async function catalogPages(c: FastifyInstance) {

@@ -13,7 +13,7 @@ import type {
   QuarantineList,
   RecordError,
 } from '../../../contracts/generated/api.ts';
-import { ApiError, withQuery } from '../api.ts';
+import { ApiError, consoleProblem, formProblem, withQuery } from '../api.ts';
 import { one, type PageContext, sendPage } from '../context.ts';
 import { formatNumber, formatTime } from '../format.ts';
 import { localMessage, texts } from '../i18n.ts';
@@ -163,16 +163,7 @@ const text = texts({
 type Text = ReturnType<typeof text>;
 type Query = Record<string, string | string[] | undefined>;
 
-const forbidden = (detail: string): Problem => ({ type: 'about:blank', title: 'BRX_ERR_FORBIDDEN', status: 403, detail, code: 'BRX_ERR_FORBIDDEN', errors: [] });
-
-const formProblem = (pointer: string, message: string): Problem => ({
-  type: 'about:blank',
-  title: 'BRX_ERR_VALIDATION',
-  status: 400,
-  detail: message,
-  code: 'BRX_ERR_VALIDATION',
-  errors: [{ in: 'body', pointer, message }],
-});
+const forbidden = (detail: string): Problem => consoleProblem(403, 'BRX_ERR_FORBIDDEN', detail);
 
 function Refused({ ctx, problem }: { ctx: PageContext; problem: Problem }) {
   return (
@@ -594,11 +585,11 @@ export async function publishingPages(c: FastifyInstance) {
     try {
       record = JSON.parse(raw);
     } catch (e) {
-      const problem = formProblem('/record', p.notJson(e instanceof Error ? e.message : String(e)));
+      const problem = formProblem([{ in: 'body', pointer: '/record', message: p.notJson(e instanceof Error ? e.message : String(e)) }]);
       return datasetPage(ctx, reply, code, {}, { itemId: id, record: raw, problem }, 400);
     }
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      return datasetPage(ctx, reply, code, {}, { itemId: id, record: raw, problem: formProblem('/record', p.notObject) }, 400);
+      return datasetPage(ctx, reply, code, {}, { itemId: id, record: raw, problem: formProblem([{ in: 'body', pointer: '/record', message: p.notObject }]) }, 400);
     }
     try {
       const result = await ctx.api.post<BatchResult>(`/v1/datasets/${encodeURIComponent(code)}/quarantine/${encodeURIComponent(id)}/resubmit`, { record });
@@ -617,7 +608,7 @@ export async function publishingPages(c: FastifyInstance) {
     const p = text(ctx.lang);
     const { code, id } = paramsOf(request) as { code: string; id: string };
     const reason = one(ctx.form.reason);
-    if (!reason) return datasetPage(ctx, reply, code, {}, { itemId: id, reason, problem: formProblem('/reason', p.reasonRequired) }, 400);
+    if (!reason) return datasetPage(ctx, reply, code, {}, { itemId: id, reason, problem: formProblem([{ in: 'body', pointer: '/reason', message: p.reasonRequired }]) }, 400);
     try {
       await ctx.api.post(`/v1/datasets/${encodeURIComponent(code)}/quarantine/${encodeURIComponent(id)}/discard`, { reason });
       return reply.redirect(`/publishing/${encodeURIComponent(code)}?done=discarded#quarantine`, 303);

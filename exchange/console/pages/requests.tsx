@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Case, CaseList, CaseQuery, Problem } from '../../../contracts/generated/api.ts';
 import { ApiError, withQuery } from '../api.ts';
-import { one, type PageContext, sendPage } from '../context.ts';
+import { type PageContext, queryValues, sendPage } from '../context.ts';
 import { dayInChina } from '../format.ts';
 import { type Lang, texts } from '../i18n.ts';
 import { Flag, Layout, NextPage, ProblemBox, Head, Choice } from '../ui.tsx';
@@ -51,15 +51,7 @@ const text = texts({
 const filterNames = ['state', 'kind', 'dataset', 'flag'] as const;
 type Filters = Partial<Record<(typeof filterNames)[number], string>>;
 
-function filtersOf(request: FastifyRequest): Filters & { cursor?: string } {
-  const query = (request.query ?? {}) as Record<string, string | string[] | undefined>;
-  const out: Filters & { cursor?: string } = {};
-  for (const name of [...filterNames, 'cursor'] as const) {
-    const v = one(query[name]);
-    if (v) out[name] = v;
-  }
-  return out;
-}
+const filtersOf = (request: FastifyRequest): Filters & { cursor?: string } => queryValues(request, filterNames);
 
 /** Who must act on the case now: the requester (a supplement), the departments and people of its open parts, or nobody. */
 function responsible(lang: Lang, c: Case): string[] {
