@@ -6,7 +6,8 @@ import { createDepartment } from '../../exchange/identity/departments.ts';
 import { createSystem } from '../../exchange/identity/machines.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
 import { buildApp } from '../../exchange/server.ts';
-import { benchDatabase, load, printTable, round } from './harness.ts';
+import { postmasterOf } from './cpu.ts';
+import { benchDatabase, load, loadWithCpu, mean, meanCpu, printTable, round } from './harness.ts';
 
 /**
  * The cost of auditing: the same authenticated route (a system's API key, one credential
@@ -34,12 +35,13 @@ async function measure(database: Awaited<ReturnType<typeof benchDatabase>>, apiK
   const headers = { authorization: `Bearer ${apiKey}` };
   const label = cacheSeconds ? 'cached credentials' : 'credential look-up per request';
   await load(`warm-up (${label})`, { url: `${base}/v1/bench/audited`, headers, seconds: 3 });
+  const postmaster = await postmasterOf(database.db);
   const plain = [];
   const audited = [];
   for (let round = 0; round < 2; round++) {
-    plain.push(await load(`plain, ${label}, round ${round + 1}`, { url: `${base}/v1/bench/plain`, headers }));
+    plain.push(await loadWithCpu(`plain, ${label}, round ${round + 1}`, { url: `${base}/v1/bench/plain`, headers }, postmaster));
     const before = { ...app.audit.stats };
-    const r = await load(`audited, ${label}, round ${round + 1}`, { url: `${base}/v1/bench/audited`, headers });
+    const r = await loadWithCpu(`audited, ${label}, round ${round + 1}`, { url: `${base}/v1/bench/audited`, headers }, postmaster);
     const flushes = Math.max(1, app.audit.stats.flushes - before.flushes);
     audited.push({
       ...r,
@@ -50,8 +52,6 @@ async function measure(database: Awaited<ReturnType<typeof benchDatabase>>, apiK
   await app.close();
   return { label, plain, audited };
 }
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /**
  * The cost of auditing: the same authenticated route (a system's API key) with and without
@@ -73,9 +73,9 @@ export async function bench() {
 
   const rows = [];
   for (const run of runs) {
-    for (const [i, r] of run.plain.entries()) rows.push({ path: `plain #${i + 1}, ${run.label}`, 'req/s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, 'entries/commit': '-', 'ms/commit': '-' });
+    for (const [i, r] of run.plain.entries()) rows.push({ path: `plain #${i + 1}, ${run.label}`, 'req/s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, 'server µs/req': r.serverCpuUs ?? '-', 'PostgreSQL µs/req': r.postgresCpuUs ?? '-', 'entries/commit': '-', 'ms/commit': '-' });
     for (const [i, r] of run.audited.entries()) {
-      rows.push({ path: `audited #${i + 1}, ${run.label}`, 'req/s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, 'entries/commit': round(r.group, 1), 'ms/commit': round(r.commitMs, 2) });
+      rows.push({ path: `audited #${i + 1}, ${run.label}`, 'req/s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, 'server µs/req': r.serverCpuUs ?? '-', 'PostgreSQL µs/req': r.postgresCpuUs ?? '-', 'entries/commit': round(r.group, 1), 'ms/commit': round(r.commitMs, 2) });
     }
   }
   printTable(rows);
@@ -91,6 +91,10 @@ export async function bench() {
     plainRpsCached: round(mean(runs[1]!.plain.map((r) => r.rps)), 0),
     auditedRpsCached: round(mean(runs[1]!.audited.map((r) => r.rps)), 0),
     auditedP99Ms: Math.max(...runs[0]!.audited.map((r) => r.p99)),
+    plainServerCpuUsPerRequest: meanCpu(runs[1]!.plain, 'serverCpuUs'),
+    plainPostgresCpuUsPerRequest: meanCpu(runs[1]!.plain, 'postgresCpuUs'),
+    auditedServerCpuUsPerRequest: meanCpu(runs[1]!.audited, 'serverCpuUs'),
+    auditedPostgresCpuUsPerRequest: meanCpu(runs[1]!.audited, 'postgresCpuUs'),
     meanEntriesPerCommit: round(mean(runs.flatMap((run) => run.audited.map((r) => r.group))), 1),
     failures,
   };

@@ -127,7 +127,8 @@ export async function sendDirect(options: {
   total: number;
   batchSize: number;
   senders: number;
-  progress: (line: string) => void;
+  /** called every 20 batches with a line to show and the records answered so far */
+  progress: (line: string, recordsDone: number) => void;
 }): Promise<{ rate: number; accepted: number; failures: number }> {
   const { url, code, apiKey, privateKey, total, batchSize } = options;
   const batches = Math.ceil(total / batchSize);
@@ -157,7 +158,8 @@ export async function sendDirect(options: {
         if (res.status !== 200 || result.rejected?.length) failures += 1;
         accepted += result.accepted ?? 0;
         if (++done % 20 === 0 || done === batches) {
-          options.progress(`${done}/${batches} batches, ${Math.round((done * batchSize) / ((performance.now() - started) / 1000)).toLocaleString()} records/s`);
+          const records = Math.min(total, done * batchSize);
+          options.progress(`${done}/${batches} batches, ${Math.round(records / ((performance.now() - started) / 1000)).toLocaleString()} records/s`, records);
         }
       }
     }),

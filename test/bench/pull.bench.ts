@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import autocannon from 'autocannon';
 import { loadConfig } from '../../exchange/config.ts';
 import { prepared } from '../../exchange/db/database.ts';
 import { ingestBatch } from '../../exchange/ingest/ingest.ts';
 import { buildApp } from '../../exchange/server.ts';
-import { benchDatabase, printTable, round } from './harness.ts';
+import { postmasterOf } from './cpu.ts';
+import { benchDatabase, loadWithCpu, mean, meanCpu, printTable, round } from './harness.ts';
 import { householdWorld, idOf, personOf } from './household.ts';
 
 /**
@@ -39,10 +39,10 @@ export async function bench() {
   const headers = { authorization: `Bearer ${world.systems[0]!.apiKey}`, 'x-operator': '360502198001010015' };
   const pullRequests = sample.map((id) => ({ method: 'GET' as const, path: `/v1/datasets/${world.code}/records/${id}`, headers }));
   const rawRequests = sample.map((id) => ({ method: 'GET' as const, path: `/bench/raw/${id}` }));
+  const postmaster = await postmasterOf(db);
   const run = async (label: string, requests: typeof pullRequests | typeof rawRequests, seconds = 8) => {
-    process.stderr.write(`  ${label}: ${seconds} s at 50 connections…\n`);
-    const r = await autocannon({ url: base, connections: 50, duration: seconds, workers: 1, requests });
-    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+    const r = await loadWithCpu(label, { url: base, requests, seconds }, postmaster);
+    return { ...r, errors: r.errors + r.non2xx };
   };
   await run('warm-up', pullRequests, 3);
   const raw: Awaited<ReturnType<typeof run>>[] = [];
@@ -55,11 +55,10 @@ export async function bench() {
   await app.close();
   await database.close();
 
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const ratio = mean(pull.map((r) => r.rps)) / mean(raw.map((r) => r.rps));
   printTable([
-    ...raw.map((r, i) => ({ path: `raw PK SELECT route #${i + 1}`, 'per s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, errors: r.errors })),
-    ...pull.map((r, i) => ({ path: `GET …/records/{key} #${i + 1}`, 'per s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, errors: r.errors })),
+    ...raw.map((r, i) => ({ path: `raw PK SELECT route #${i + 1}`, 'per s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, 'server µs/req': r.serverCpuUs ?? '-', 'PostgreSQL µs/req': r.postgresCpuUs ?? '-', errors: r.errors })),
+    ...pull.map((r, i) => ({ path: `GET …/records/{key} #${i + 1}`, 'per s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, 'server µs/req': r.serverCpuUs ?? '-', 'PostgreSQL µs/req': r.postgresCpuUs ?? '-', errors: r.errors })),
   ]);
   console.log(`\n${Number(audited.n).toLocaleString()} reads audited\npull / raw = ${round(ratio, 3)} (target ≥ 0.60)`);
   return {
@@ -69,6 +68,10 @@ export async function bench() {
     rawPerSecond: round(mean(raw.map((r) => r.rps)), 0),
     pullPerSecond: round(mean(pull.map((r) => r.rps)), 0),
     pullP99Ms: Math.max(...pull.map((r) => r.p99)),
+    rawServerCpuUsPerRequest: meanCpu(raw, 'serverCpuUs'),
+    rawPostgresCpuUsPerRequest: meanCpu(raw, 'postgresCpuUs'),
+    pullServerCpuUsPerRequest: meanCpu(pull, 'serverCpuUs'),
+    pullPostgresCpuUsPerRequest: meanCpu(pull, 'postgresCpuUs'),
     errors: pull.reduce((a, r) => a + r.errors, 0) + raw.reduce((a, r) => a + r.errors, 0),
   };
 }

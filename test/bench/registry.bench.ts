@@ -1,6 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import autocannon from 'autocannon';
 import { prepared } from '../../exchange/db/database.ts';
 import { ensureFirstAdmin } from '../../exchange/bootstrap.ts';
 import { findDataset } from '../../exchange/catalog/store.ts';
@@ -13,7 +12,8 @@ import { createRegistry, setAuthority, setSource } from '../../exchange/registri
 import { buildApp } from '../../exchange/server.ts';
 import { composeIdNumber } from '../../registries/identifiers/id-number.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
-import { benchDatabase, printTable, round } from './harness.ts';
+import { postmasterOf } from './cpu.ts';
+import { benchDatabase, loadWithCpu, mean, meanCpu, printTable, round } from './harness.ts';
 
 /**
  * `npm run bench -- registry`: BENCH_PERSONS (default 1,000,000) people contributed to the
@@ -116,10 +116,10 @@ export async function bench() {
     body: JSON.stringify({ idNumber: idOf(i), name: i % 10 ? name(i) : '错名' }),
   }));
   const rawRequests = sample.map((i) => ({ method: 'GET' as const, path: `/bench/raw/${idOf(i)}` }));
+  const postmaster = await postmasterOf(db);
   const run = async (label: string, requests: typeof verifyRequests | typeof rawRequests, seconds = 8) => {
-    process.stderr.write(`  ${label}: ${seconds} s at 50 connections…\n`);
-    const r = await autocannon({ url: base, connections: 50, duration: seconds, workers: 1, requests });
-    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+    const r = await loadWithCpu(label, { url: base, requests, seconds }, postmaster);
+    return { ...r, errors: r.errors + r.non2xx };
   };
   await run('warm-up', verifyRequests, 3);
   const raw: Awaited<ReturnType<typeof run>>[] = [];
@@ -131,12 +131,11 @@ export async function bench() {
   await app.close();
   await database.close();
 
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const ratio = mean(verify.map((r) => r.rps)) / mean(raw.map((r) => r.rps));
   printTable([
     { path: `merge of ${sent.toLocaleString()} contributions`, 'per s': round(mergeRate, 0), 'p50 ms': '-', 'p99 ms': '-' },
-    ...raw.map((r, i) => ({ path: `raw PK SELECT route #${i + 1}`, 'per s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99 })),
-    ...verify.map((r, i) => ({ path: `POST /v1/verify/person #${i + 1}`, 'per s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99 })),
+    ...raw.map((r, i) => ({ path: `raw PK SELECT route #${i + 1}`, 'per s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, 'server µs/req': r.serverCpuUs ?? '-', 'PostgreSQL µs/req': r.postgresCpuUs ?? '-' })),
+    ...verify.map((r, i) => ({ path: `POST /v1/verify/person #${i + 1}`, 'per s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, 'server µs/req': r.serverCpuUs ?? '-', 'PostgreSQL µs/req': r.postgresCpuUs ?? '-' })),
   ]);
   console.log(`\n${Number(conflicts.n).toLocaleString()} open conflicts recorded\nverification / raw = ${round(ratio, 3)} (target ≥ 0.60); verification p99 ${Math.max(...verify.map((r) => r.p99))} ms (target ≤ 25 ms)`);
   return {
@@ -150,6 +149,10 @@ export async function bench() {
     verifyRps: round(mean(verify.map((r) => r.rps)), 0),
     verifyP50Ms: Math.max(...verify.map((r) => r.p50)),
     verifyP99Ms: Math.max(...verify.map((r) => r.p99)),
+    rawServerCpuUsPerRequest: meanCpu(raw, 'serverCpuUs'),
+    rawPostgresCpuUsPerRequest: meanCpu(raw, 'postgresCpuUs'),
+    verifyServerCpuUsPerRequest: meanCpu(verify, 'serverCpuUs'),
+    verifyPostgresCpuUsPerRequest: meanCpu(verify, 'postgresCpuUs'),
     failedRequests: [...raw, ...verify].reduce((n, r) => n + r.errors, 0),
   };
 }
