@@ -64,6 +64,34 @@ export function dedicatedClient(db: Db): pg.Client {
 }
 
 /**
+ * Holds one pooled connection for a unit of work that needs the driver itself (COPY) as well as
+ * queries: `conn` is a Kysely over that same connection, so a transaction begun on it and the
+ * driver's COPY share one session (and its temporary tables). A failed unit discards the
+ * connection: it may have been left mid-COPY.
+ */
+export async function withConnection<T>(db: Db, work: (client: pg.PoolClient, conn: Db) => Promise<T>): Promise<T> {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('withConnection() needs a database made by createDb()');
+  const client = await pool.connect();
+  const conn = new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool: {
+        connect: async () => ({ query: client.query.bind(client), release: () => {} }) as unknown as pg.PoolClient,
+        end: async () => {},
+      },
+    }),
+  });
+  try {
+    const result = await work(client, conn);
+    client.release();
+    return result;
+  } catch (error) {
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
+}
+
+/**
  * Runs a named prepared statement: PostgreSQL plans it once per connection and reuses the plan.
  * For the hottest queries only (per-request credential lookup: planning its five-table join took
  * 1.7 ms against 0.3 ms to execute it).

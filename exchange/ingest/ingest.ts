@@ -5,11 +5,13 @@ import { sourceRules } from '../registries/checks.ts';
 import { applyContributions } from '../registries/contribute.ts';
 import { contractOf, type DatasetRow } from '../catalog/store.ts';
 import type { Db } from '../db/database.ts';
+import { withConnection } from '../db/database.ts';
 import { withRetry } from '../db/retry.ts';
+import { ensureStage, stageRecords } from './stage.ts';
 import { conflict } from '../errors.ts';
 import { PgEventLog } from '../events/pg-event-log.ts';
 import { type CheckedRecord, checkRecord, contentHash, isRejected, type RejectedRecord } from './records.ts';
-import { applyRecords, claimBatch, findBatch, finishBatch, quarantineRecords, resolveQuarantinedKeys, storePayload } from './store.ts';
+import { applyStaged, claimBatch, findBatch, finishBatch, quarantineRecords, resolveQuarantinedKeys, storePayload } from './store.ts';
 
 export interface BatchSubmission {
   readonly dataset: DatasetRow;
@@ -75,7 +77,9 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
   const userId = 'userId' in s.submitter ? s.submitter.userId : null;
 
   const outcome = await withRetry(() =>
-    db.transaction().execute(async (trx) => {
+    withConnection(db, async (client, conn) => {
+      await ensureStage(client);
+      return conn.transaction().execute(async (trx) => {
       const batchRowId = await claimBatch(trx, {
         datasetId: dataset.id,
         batchId: s.batchId,
@@ -88,6 +92,9 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
       });
       if (!batchRowId) return { replay: (await findBatch(trx, dataset.id, s.batchId))!, result: undefined };
       if (gzip) await storePayload(trx, batchRowId, gzip);
+      // a department's records are staged before the head is locked; a registry's golden
+      // records can only be made under it (they merge what is stored)
+      if (!dataset.registry) await stageRecords(client, winners);
       const last = await PgEventLog.lockHead(trx, dataset.id);
       const quarantineIds = await quarantineRecords(
         trx,
@@ -99,10 +106,11 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
       const { applied, notApplied } = dataset.registry
         ? await applyContributions(
             trx,
+            client,
             { ...target, registry: dataset.registry, keyField: dataset.key_field, rules: dataset.merge_rules, departmentId: s.departmentId },
             winners,
           )
-        : await applyRecords(trx, target, winners);
+        : await applyStaged(trx, target);
       if (applied > 0) await PgEventLog.advanceHead(trx, dataset.id, last + applied);
       const stale: Stale[] = [...superseded];
       let unchanged = 0;
@@ -139,6 +147,7 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
       };
       await finishBatch(trx, batchRowId, result);
       return { result, replay: undefined };
+      });
     }),
   );
   if (outcome.result) return outcome.result;

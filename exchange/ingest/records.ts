@@ -11,6 +11,8 @@ export interface CheckedRecord {
   readonly op: 'upsert' | 'delete';
   readonly data: Record<string, unknown> | null;
   readonly sourceTime: Date;
+  /** the data in canonical JSON: hashed, and stored as it is (computed once per record) */
+  readonly json: string;
   readonly contentHash: string;
 }
 
@@ -36,6 +38,12 @@ const sha256: (text: string) => string =
 
 export function contentHash(data: unknown): string {
   return sha256(canonicalJson(data));
+}
+
+/** A record's data as stored and its content hash, from one canonical encoding. */
+export function canonicalForm(data: Record<string, unknown> | null): { json: string; contentHash: string } {
+  const json = canonicalJson(data);
+  return { json, contentHash: sha256(json) };
 }
 
 /**
@@ -103,7 +111,7 @@ export function checkRecord(
     errors.push({ pointer: '/data', message: 'a delete carries no data' });
   }
   if (errors.length || key === null || sourceTime === null) return { index, key, record: raw, errors };
-  return { index, key, op: r.op as 'upsert' | 'delete', data, sourceTime, contentHash: contentHash(data) };
+  return { index, key, op: r.op as 'upsert' | 'delete', data, sourceTime, ...canonicalForm(data) };
 }
 
 export function isRejected(r: CheckedRecord | RejectedRecord): r is RejectedRecord {

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
+import type pg from 'pg';
 import type { RegistryKind } from '../../registries/contract.ts';
 import { type Contribution, compactProvenance, type GoldenRecord, mergeContributions, type MergeRules } from '../../registries/merge.ts';
 import type { Tx } from '../db/database.ts';
-import { contentHash, type CheckedRecord } from '../ingest/records.ts';
+import { canonicalForm, type CheckedRecord } from '../ingest/records.ts';
 import { applyRecords, type NotApplied } from '../ingest/store.ts';
 import { registryDefinitions } from './definitions.ts';
 import { recordQuality } from './quality.ts';
@@ -30,6 +31,7 @@ export interface ContributionContext {
  */
 export async function applyContributions(
   trx: Tx,
+  client: pg.ClientBase,
   c: ContributionContext,
   records: readonly CheckedRecord[],
 ): Promise<{ applied: number; notApplied: NotApplied[]; staleKeys: Set<number> }> {
@@ -82,12 +84,13 @@ export async function applyContributions(
       op: g.data ? 'upsert' : 'delete',
       data: g.data,
       sourceTime: g.sourceTime ?? new Date(),
-      contentHash: contentHash(g.data),
+      ...canonicalForm(g.data),
       provenance: compactProvenance(g.provenance),
     };
   });
   const { applied, notApplied } = await applyRecords(
     trx,
+    client,
     { datasetId: c.datasetId, last: c.last, contractVersion: c.contractVersion, nodeId: c.nodeId, userId: c.userId, batchId: c.batchId, staleCheck: false },
     merged,
   );

@@ -102,7 +102,9 @@ export function rssOf(pid: number): { rss: number; peak: number } {
 
 export async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['bin/brx.js', 'serve', '--port', String(port)], {
+  // BENCH_SERVER_NODE_ARGS: flags for the server's Node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where its time goes
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/brx.js', 'serve', '--port', String(port)], {
     env: { ...process.env, DATABASE_URL: databaseUrl, BRX_LOG_LEVEL: 'warn', BRX_ADMIN_PASSWORD: 'bench-admin-password' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
