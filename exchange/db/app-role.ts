@@ -68,7 +68,9 @@ export async function grantApplicationPrivileges(owner: Db, role: string): Promi
     await sql`select pg_advisory_xact_lock(${grantLock})`.execute(trx);
     const { rows: db } = await sql<{ name: string; me: string }>`select current_database() as name, current_user::text as me`.execute(trx);
     if (db[0]!.me === role) throw new Error(`the application role ${role} is the owner itself: give the application a login of its own`);
-    await sql`grant connect on database ${ident(db[0]!.name)} to ${r}`.execute(trx);
+    // temporary: ingest stages each batch in a temporary table of its connection (PUBLIC has it by
+    // default; a hardened database may have taken it away)
+    await sql`grant connect, temporary on database ${ident(db[0]!.name)} to ${r}`.execute(trx);
     await sql`grant usage on schema public to ${r}`.execute(trx);
     await sql`grant select, insert, update, delete on all tables in schema public to ${r}`.execute(trx);
     await sql`revoke truncate, references, trigger on all tables in schema public from ${r}`.execute(trx);

@@ -130,12 +130,15 @@ describe('DATABASE_URL', () => {
       openRuntime(loadConfig({ BRX_HOME: await brxHome(), DATABASE_URL: ownerUrl, BRX_DATABASE_APP_URL: ownerUrl }), quiet),
       new RegExp(`will not serve as database role "${owner}": ${owner} owns .*audit_access`),
     );
-    // the documented way: the DBA makes a plain login, brx (as the owner) grants it what it needs
+    // the documented way: the DBA makes a plain login, brx (as the owner) grants it what it needs,
+    // temporary tables (ingest stages batches in one) included where a hardened database took them from PUBLIC
+    await asAdmin(database.ownerUrl, [`revoke temporary on database ${name} from public`]);
     const runtime = await openRuntime(loadConfig({ BRX_HOME: await brxHome(), DATABASE_URL: ownerUrl, BRX_DATABASE_APP_URL: login(app, 'app-password') }), quiet);
     try {
       assert.deepEqual(await whoAmI(runtime.db), { role: app, superuser: false });
       await cannotRewriteAudit(runtime.db);
       await sql`select count(*) from audit_admin`.execute(runtime.db);
+      await sql`create temporary table brx_probe (id int)`.execute(runtime.db);
     } finally {
       await runtime.close();
     }
