@@ -99,7 +99,10 @@ export function checkRecord(
     } else {
       data = r.data as Record<string, unknown>;
       const keyValue = data[contract.keyField];
-      if (contract.normalizeKey && typeof keyValue === 'string') data = { ...data, [contract.keyField]: normalize(keyValue) };
+      if (contract.normalizeKey && typeof keyValue === 'string') {
+        const normalized = normalize(keyValue);
+        if (normalized !== keyValue) data = { ...data, [contract.keyField]: normalized };
+      }
       if (!contract.validate(data)) errors.push(...pointedErrors(contract.validate.errors ?? [], data, '/data'));
       else if (contract.extra) errors.push(...contract.extra(data));
       const dataKey = data[contract.keyField];
