@@ -30,10 +30,10 @@ function heldOf(db: Db): Map<string, Held> {
 }
 
 /**
- * A statement that reads a dataset's grant version, the calling system's grants of it only when
- * the version is not the one held, and — from `join` — what the read is about, in one snapshot
- * and one round trip. Parameters: $1 the system, $2 the dataset, $3 the version held (-1 for
- * none), then the read's own from $4.
+ * A statement that reads a dataset's grant version with — from `join`, on a one-row `one` — what
+ * the read is about, in one round trip. Parameters: $1 the dataset, then the read's own from $2.
+ * The grants themselves are read apart, only when the version is not the one held: aggregating
+ * them in every read cost more than the record's own select.
  */
 export interface GrantStatement {
   readonly name: string;
@@ -41,19 +41,12 @@ export interface GrantStatement {
 }
 
 export function grantStatement(name: string, columns = '', join = ''): GrantStatement {
-  return {
-    name,
-    text: `select gv.version as grant_version,
-                  case when gv.version <> $3 then (select coalesce(jsonb_agg(to_jsonb(g)), '[]') from (select ${grantColumns} from grants where system_id = $1 and dataset_id = $2) g) end as grants
-                  ${columns ? `, ${columns}` : ''}
-             from (select coalesce((select version from grant_versions where dataset_id = $2), 0) as version) gv
-             ${join}`,
-  };
+  return { name, text: `select (select version from grant_versions where dataset_id = $1) as grant_version${columns ? `, ${columns}` : ''} from (select) one ${join}` };
 }
 
 /**
- * Runs a grant statement: the system's grants of the dataset as of the statement's snapshot
- * (from memory when the version matches), and the statement's one row.
+ * Runs a grant statement: its one row, and the system's grants of the dataset as of that version
+ * or later (from memory when the version matches).
  */
 export async function readWithGrants<R extends object>(
   db: Db,
@@ -62,54 +55,42 @@ export async function readWithGrants<R extends object>(
   datasetId: string,
   values: readonly unknown[] = [],
 ): Promise<{ grants: readonly GrantRow[]; row: R }> {
+  const rows = await prepared<R & { grant_version: number | null }>(db, statement.name, statement.text, [datasetId, ...values]);
+  const { grant_version, ...row } = rows[0]!;
+  return { grants: await grantsAt(db, systemId, datasetId, grant_version ?? 0), row: row as unknown as R };
+}
+
+const grantsWithVersion = `select coalesce((select version from grant_versions where dataset_id = $2), 0) as grant_version, ${grantColumns.replace(/(\w+)/g, 'g.$1')}
+                             from (select) one left join grants g on g.system_id = $1 and g.dataset_id = $2`;
+
+async function grantsAt(db: Db, systemId: string, datasetId: string, version: number): Promise<readonly GrantRow[]> {
   const held = heldOf(db);
   const cacheKey = `${systemId}:${datasetId}`;
   const known = held.get(cacheKey);
-  const rows = await prepared<R & { grant_version: number; grants: Record<string, unknown>[] | null }>(db, statement.name, statement.text, [
-    systemId,
-    datasetId,
-    known?.version ?? -1,
-    ...values,
-  ]);
-  const row = rows[0]!;
-  let grants: readonly GrantRow[];
-  if (row.grants === null && known) {
-    grants = known.grants;
-    // most recently read last: Map keeps insertion order, so the first key is the one to drop
-    held.delete(cacheKey);
+  // most recently read last: Map keeps insertion order, so the first key is the one to drop
+  held.delete(cacheKey);
+  if (known?.version === version) {
     held.set(cacheKey, known);
-  } else {
-    grants = Object.freeze((row.grants ?? []).map(reviveGrant));
-    // a slower request may put back an older version than another just stored: the next read's
-    // version check replaces it, so it is never used
-    held.delete(cacheKey);
-    held.set(cacheKey, { version: row.grant_version, grants });
-    if (held.size > capacity) held.delete(held.keys().next().value!);
+    return known.grants;
   }
-  const { grant_version: _v, grants: _g, ...rest } = row;
-  return { grants, row: rest as unknown as R };
+  // the grants and their version in one snapshot: what is held is exactly the state of that version
+  const rows = await prepared<GrantRow & { grant_version: number }>(db, 'brx_grants_of', grantsWithVersion, [systemId, datasetId]);
+  const grants = Object.freeze(rows.filter((r) => r.id !== null).map(({ grant_version: _, ...g }) => deepFreeze(g as GrantRow)));
+  // a slower request may put back an older version than another just stored: the next read's
+  // version check replaces it, so it is never used
+  held.set(cacheKey, { version: rows[0]!.grant_version, grants });
+  if (held.size > capacity) held.delete(held.keys().next().value!);
+  return grants;
 }
 
-const grantsOnly = grantStatement('brx_grants_of');
+const versionOnly = grantStatement('brx_grant_version');
 
 /** A system's grants of a dataset, for the read policy and whoever asks the same. */
 export async function grantsOf(db: Db, systemId: string, datasetId: string): Promise<readonly GrantRow[]> {
-  return (await readWithGrants(db, grantsOnly, systemId, datasetId)).grants;
+  return (await readWithGrants(db, versionOnly, systemId, datasetId)).grants;
 }
 
-// jsonb carries times as text: give the grant its Dates back. Frozen, as every request of the
-// process shares it.
-function reviveGrant(g: Record<string, unknown>): GrantRow {
-  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
-  return deepFreeze({
-    ...(g as unknown as GrantRow),
-    valid_from: date(g.valid_from)!,
-    valid_until: date(g.valid_until),
-    revoked_at: date(g.revoked_at),
-    covert_until: date(g.covert_until),
-  });
-}
-
+// Frozen: every request of the process shares the rows.
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     for (const v of Object.values(value)) deepFreeze(v);

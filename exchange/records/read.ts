@@ -20,12 +20,14 @@ export interface RecordVersion {
 }
 
 const versionColumns = `r.key, r.data, r.deleted, r.contract_version, r.last_offset as "offset", r.source_time, r.provenance`;
-// the same look-up as openDisputes(), spelled out for the prepared statement below
-const disputesOfRecord = `(select jsonb_agg(jsonb_build_object('case', c.tracking_no, 'field', d.field) order by d.opened_at)
-       from record_disputes d join cases c on c.id = d.case_id
-      where d.dataset_id = r.dataset_id and d.key = r.key and d.closed_at is null)`;
+// the same look-up as openDisputes(), spelled out for the prepared statement below. Most records
+// have no open objection: the probe alone answers that, without setting up the ordered aggregate.
+const disputesOfRecord = `case when exists (select from record_disputes d where d.dataset_id = r.dataset_id and d.key = r.key and d.closed_at is null)
+       then (select jsonb_agg(jsonb_build_object('case', c.tracking_no, 'field', d.field) order by d.opened_at)
+               from record_disputes d join cases c on c.id = d.case_id
+              where d.dataset_id = r.dataset_id and d.key = r.key and d.closed_at is null) end`;
 
-const recordOfKey = grantStatement('brx_grants_and_record', `${versionColumns}, ${disputesOfRecord} as dispute`, 'left join records r on r.dataset_id = $2 and r.key = $4');
+const recordOfKey = grantStatement('brx_grants_and_record', `${versionColumns}, ${disputesOfRecord} as dispute`, 'left join records r on r.dataset_id = $1 and r.key = $2');
 
 /**
  * The keyed pull's hot path in one round trip (a prepared statement): the calling system's grants

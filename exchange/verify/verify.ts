@@ -14,7 +14,7 @@ import type { ReadAccess } from '../policy/read-policy.ts';
 /** Names are compared as people write them: Unicode-normalised (full-width forms), trimmed. */
 const same = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && a.normalize('NFKC').trim() === b.normalize('NFKC').trim();
 
-const recordOfKey = grantStatement('brx_grants_with_record', 'r.data as record', 'left join records r on r.dataset_id = $2 and r.key = $4 and not r.deleted');
+const recordOfKey = grantStatement('brx_grants_with_record', 'r.data as record', 'left join records r on r.dataset_id = $1 and r.key = $2 and not r.deleted');
 
 /**
  * The system's grants of a registry (from memory unless they changed) and the golden record asked
