@@ -3,9 +3,9 @@ import { type GrantRow, grantColumns } from './grants.ts';
 
 /**
  * Grants per system and dataset, kept in memory by each exchange process. Aggregating the grants
- * into every hot read cost about four times the record's own primary-key select; a dataset's grant
- * version (migration 0014: bumped by a trigger on every change of `grants`) costs one index probe
- * and is read in the same statement as the record, so a copy that is not current is replaced on
+ * into every hot read cost more than the record's own primary-key select; a dataset's grant
+ * version (migration 0014: bumped by a trigger on every change of `grants`) costs one probe of a
+ * small table and is read in the same statement as the record, so a copy that is not current is replaced on
  * the very request after a change, whichever process or session made it — no notification to
  * miss. The cache holds rows only: which grant is live, expired or for which mode is judged by the
  * read policy on every request, with the one clock.
@@ -32,8 +32,7 @@ function heldOf(db: Db): Map<string, Held> {
 /**
  * A statement that reads a dataset's grant version with — from `join`, on a one-row `one` — what
  * the read is about, in one round trip. Parameters: $1 the dataset, then the read's own from $2.
- * The grants themselves are read apart, only when the version is not the one held: aggregating
- * them in every read cost more than the record's own select.
+ * The grants themselves are read apart, and only when the version is not the one held.
  */
 export interface GrantStatement {
   readonly name: string;
