@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { RecordItem } from '../../contracts/generated/api.ts';
-import { openDisputes } from '../cases/disputes.ts';
+import { disputesOf, openDisputes } from '../cases/disputes.ts';
 import type { Db } from '../db/database.ts';
 import type { Dispute } from '../events/event-log.ts';
 import { grantStatement, readWithGrants } from '../policy/grant-cache.ts';
@@ -20,23 +20,29 @@ export interface RecordVersion {
 }
 
 const versionColumns = `r.key, r.data, r.deleted, r.contract_version, r.last_offset as "offset", r.source_time, r.provenance`;
-// the same look-up as openDisputes(), spelled out for the prepared statement below. Most records
-// have no open objection: the probe alone answers that, without setting up the ordered aggregate.
-const disputesOfRecord = `case when exists (select from record_disputes d where d.dataset_id = r.dataset_id and d.key = r.key and d.closed_at is null)
-       then (select jsonb_agg(jsonb_build_object('case', c.tracking_no, 'field', d.field) order by d.opened_at)
-               from record_disputes d join cases c on c.id = d.case_id
-              where d.dataset_id = r.dataset_id and d.key = r.key and d.closed_at is null) end`;
+// the same look-up as openDisputes(), spelled out for the statement below
+const disputesOfRecord = `(select jsonb_agg(jsonb_build_object('case', c.tracking_no, 'field', d.field) order by d.opened_at)
+       from record_disputes d join cases c on c.id = d.case_id
+      where d.dataset_id = r.dataset_id and d.key = r.key and d.closed_at is null)`;
 
-const recordOfKey = grantStatement('brx_grants_and_record', `${versionColumns}, ${disputesOfRecord} as dispute`, 'left join records r on r.dataset_id = $1 and r.key = $2');
+// Whether the record has an open objection, and only then which: the look-up of the objections
+// (with their cases) planned into every keyed read cost more than the probe.
+const recordOfKey = grantStatement(
+  'brx_grants_and_record',
+  `${versionColumns}, exists (select from record_disputes d where d.dataset_id = r.dataset_id and d.key = r.key and d.closed_at is null) as disputed`,
+  'left join records r on r.dataset_id = $1 and r.key = $2',
+);
 
 /**
  * The keyed pull's hot path in one round trip (a prepared statement): the calling system's grants
- * of the dataset (from memory unless they changed) and the current version of the record, with its
- * open objections.
+ * of the dataset (from memory unless they changed) and the current version of the record; its
+ * open objections in a second only when it has any.
  */
 export async function grantsAndRecord(db: Db, systemId: string, datasetId: string, key: string) {
-  const { grants, row } = await readWithGrants<RecordVersion | { key: null }>(db, recordOfKey, systemId, datasetId, [key]);
-  return { grants, version: row.key === null ? null : (row as RecordVersion) };
+  const { grants, row } = await readWithGrants<(Omit<RecordVersion, 'dispute'> & { disputed: boolean }) | { key: null }>(db, recordOfKey, systemId, datasetId, [key]);
+  if (row.key === null) return { grants, version: null };
+  const { disputed, ...version } = row as Omit<RecordVersion, 'dispute'> & { disputed: boolean };
+  return { grants, version: { ...version, dispute: disputed ? await disputesOf(db, datasetId, key) : null } as RecordVersion };
 }
 
 export async function currentVersion(db: Db, datasetId: string, key: string): Promise<RecordVersion | undefined> {
