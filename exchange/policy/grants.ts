@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import { type Db, prepared, type Tx } from '../db/database.ts';
-import type { GrantsTable } from '../db/schema.ts';
+import type { Db, Tx } from '../db/database.ts';
 import { BrxError, forbidden } from '../errors.ts';
 
 export interface GrantRow {
@@ -24,16 +23,6 @@ export interface GrantRow {
 
 export const grantColumns = `id, system_id, dataset_id, fields, masked_fields, row_filter, modes, purpose, valid_from, valid_until,
             revoked_at, revoke_reason, requests_per_minute, records_per_day, covert_until, superseded_by`;
-
-// every read checks its grants: a prepared statement, planned once per connection
-export function grantsOf(db: Db, systemId: string, datasetId: string): Promise<GrantRow[]> {
-  return prepared<GrantRow & Pick<GrantsTable, never>>(
-    db,
-    'brx_grants_of',
-    `select ${grantColumns} from grants where system_id = $1 and dataset_id = $2`,
-    [systemId, datasetId],
-  );
-}
 
 /**
  * The grants under which a system receives a dataset's data, one per mode that delivers it

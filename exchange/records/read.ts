@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import type { RecordItem } from '../../contracts/generated/api.ts';
-import { openDisputes } from '../cases/disputes.ts';
-import { type Db, prepared } from '../db/database.ts';
+import { disputesOf, openDisputes } from '../cases/disputes.ts';
+import type { Db } from '../db/database.ts';
 import type { Dispute } from '../events/event-log.ts';
-import { type GrantRow, grantColumns } from '../policy/grants.ts';
+import { grantStatement, readWithGrants } from '../policy/grant-cache.ts';
 import { rowFilterSql } from '../policy/row-filter.ts';
 import type { ReadAccess } from '../policy/read-policy.ts';
 
@@ -20,35 +20,29 @@ export interface RecordVersion {
 }
 
 const versionColumns = `r.key, r.data, r.deleted, r.contract_version, r.last_offset as "offset", r.source_time, r.provenance`;
-// the same look-up as openDisputes(), spelled out for the prepared statement below
+// the same look-up as openDisputes(), spelled out for the statement below
 const disputesOfRecord = `(select jsonb_agg(jsonb_build_object('case', c.tracking_no, 'field', d.field) order by d.opened_at)
        from record_disputes d join cases c on c.id = d.case_id
       where d.dataset_id = r.dataset_id and d.key = r.key and d.closed_at is null)`;
 
+// Whether the record has an open objection, and only then which: the look-up of the objections
+// (with their cases) planned into every keyed read cost more than the probe.
+const recordOfKey = grantStatement(
+  'brx_grants_and_record',
+  `${versionColumns}, exists (select from record_disputes d where d.dataset_id = r.dataset_id and d.key = r.key and d.closed_at is null) as disputed`,
+  'left join records r on r.dataset_id = $1 and r.key = $2',
+);
+
 /**
  * The keyed pull's hot path in one round trip (a prepared statement): the calling system's grants
- * of the dataset and the current version of the record, with its open objections.
+ * of the dataset (from memory unless they changed) and the current version of the record; its
+ * open objections in a second only when it has any.
  */
 export async function grantsAndRecord(db: Db, systemId: string, datasetId: string, key: string) {
-  const rows = await prepared<{ grant: GrantRow | null; version: RecordVersion | null }>(
-    db,
-    'brx_grants_and_record',
-    `select (select coalesce(jsonb_agg(to_jsonb(g)), '[]') from (select ${grantColumns} from grants where system_id = $1 and dataset_id = $2) g) as grants,
-            (select to_jsonb(v) from (select ${versionColumns}, ${disputesOfRecord} as dispute
-                                        from records r where r.dataset_id = $2 and r.key = $3) v) as version`,
-    [systemId, datasetId, key],
-  );
-  const row = rows[0] as unknown as { grants: Record<string, unknown>[]; version: (Omit<RecordVersion, 'source_time'> & { source_time: string }) | null };
-  return {
-    grants: row.grants.map(reviveGrant),
-    version: row.version && { ...row.version, source_time: new Date(row.version.source_time) },
-  };
-}
-
-// jsonb carries times as text: give the grant its Dates back
-function reviveGrant(g: Record<string, unknown>): GrantRow {
-  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
-  return { ...(g as unknown as GrantRow), valid_from: date(g.valid_from)!, valid_until: date(g.valid_until), revoked_at: date(g.revoked_at), covert_until: date(g.covert_until) };
+  const { grants, row } = await readWithGrants<(Omit<RecordVersion, 'dispute'> & { disputed: boolean }) | { key: null }>(db, recordOfKey, systemId, datasetId, [key]);
+  if (row.key === null) return { grants, version: null };
+  const { disputed, ...version } = row as Omit<RecordVersion, 'dispute'> & { disputed: boolean };
+  return { grants, version: { ...version, dispute: disputed ? await disputesOf(db, datasetId, key) : null } as RecordVersion };
 }
 
 export async function currentVersion(db: Db, datasetId: string, key: string): Promise<RecordVersion | undefined> {

@@ -7,7 +7,8 @@ import type { CursorSeal } from '../delivery/cursor.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { Selectable } from 'kysely';
 import { dayOf, endOfDay } from '../cases/calendar.ts';
-import { type GrantRow, grantsOf, pickGrant } from '../policy/grants.ts';
+import { grantsOf } from '../policy/grant-cache.ts';
+import { type GrantRow, pickGrant } from '../policy/grants.ts';
 
 export type SubscriptionRow = Selectable<SubscriptionsTable> & { dataset_code: string };
 

@@ -4,8 +4,9 @@ import type { CertificateVerdict, VerifyCertificate, VerifyLegalPerson, VerifyMa
 import { effectiveStatus, verifyCertificate } from '../../registries/certificate/signature.ts';
 import type { RegistryKind } from '../../registries/contract.ts';
 import { lookupKey, normalizeIdentifier } from '../../registries/identifiers/formats.ts';
-import { type Db, prepared } from '../db/database.ts';
-import { type GrantRow, grantColumns } from '../policy/grants.ts';
+import type { Db } from '../db/database.ts';
+import { grantStatement, readWithGrants } from '../policy/grant-cache.ts';
+import type { GrantRow } from '../policy/grants.ts';
 import { validateIdNumber } from '../../registries/identifiers/id-number.ts';
 import { subjectKey } from '../audit/subject-report.ts';
 import type { ReadAccess } from '../policy/read-policy.ts';
@@ -13,22 +14,16 @@ import type { ReadAccess } from '../policy/read-policy.ts';
 /** Names are compared as people write them: Unicode-normalised (full-width forms), trimmed. */
 const same = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && a.normalize('NFKC').trim() === b.normalize('NFKC').trim();
 
+const recordOfKey = grantStatement('brx_grants_with_record', 'r.data as record', 'left join records r on r.dataset_id = $1 and r.key = $2 and not r.deleted');
+
 /**
- * The system's grants of a registry and the golden record asked about, in one round trip (a
- * prepared statement): the verification hot path. The grants go to the read policy, which
- * decides; nothing here chooses among them.
+ * The system's grants of a registry (from memory unless they changed) and the golden record asked
+ * about, in one round trip (a prepared statement): the verification hot path. The grants go to
+ * the read policy, which decides; nothing here chooses among them.
  */
 export async function grantsWithRecord(db: Db, systemId: string, datasetId: string, key: string) {
-  const rows = await prepared<GrantRow & { record: Record<string, unknown> | null }>(
-    db,
-    'brx_grants_with_record',
-    `select ${grantColumns.replace(/(\w+)/g, 'g.$1')}, r.data as record
-       from grants g
-       left join records r on r.dataset_id = g.dataset_id and r.key = $3 and not r.deleted
-      where g.system_id = $1 and g.dataset_id = $2`,
-    [systemId, datasetId, key],
-  );
-  return { grants: rows, record: rows[0]?.record ?? null };
+  const { grants, row } = await readWithGrants<{ record: Record<string, unknown> | null }>(db, recordOfKey, systemId, datasetId, [key]);
+  return { grants, record: row.record };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { prepared } from '../../exchange/db/database.ts';
@@ -101,6 +102,11 @@ export async function bench() {
 
   // ── verification vs raw primary-key read ─────────────────────────────────────
   await db.insertInto('grants').values({ system_id: setup.consumer.row.id, dataset_id: dataset.id, fields: ['idNumber', 'name', 'status'], modes: ['verify'], purpose: '基准测试', valid_from: new Date() }).execute();
+  // Loading leaves autovacuum and checkpoint work behind; done now, it does not bill the measured
+  // rounds (it did: up to 490 µs of PostgreSQL CPU per raw primary-key select after the merge).
+  process.stderr.write('  vacuum and checkpoint after loading…\n');
+  await sql`vacuum (analyze)`.execute(db);
+  await sql`checkpoint`.execute(db);
   const app = await buildApp({ config, db, logger: false });
   app.get('/bench/raw/:key', { config: { access: 'public' } }, async (request) => {
     const rows = await prepared<{ data: unknown }>(db, 'bench_raw', 'select data from records where dataset_id = $1 and key = $2', [dataset.id, (request.params as { key: string }).key]);
@@ -112,7 +118,8 @@ export async function bench() {
   const verifyRequests = sample.map((i) => ({
     method: 'POST' as const,
     path: '/v1/verify/person',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.consumer.apiKey}` },
+    // the official the check is made for (X-Operator): without it a grant of personal data refuses every request (400)
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.consumer.apiKey}`, 'x-operator': '360502198001010015' },
     body: JSON.stringify({ idNumber: idOf(i), name: i % 10 ? name(i) : '错名' }),
   }));
   const rawRequests = sample.map((i) => ({ method: 'GET' as const, path: `/bench/raw/${idOf(i)}` }));
@@ -133,9 +140,9 @@ export async function bench() {
 
   const ratio = mean(verify.map((r) => r.rps)) / mean(raw.map((r) => r.rps));
   printTable([
-    { path: `merge of ${sent.toLocaleString()} contributions`, 'per s': round(mergeRate, 0), 'p50 ms': '-', 'p99 ms': '-' },
-    ...raw.map((r, i) => ({ path: `raw PK SELECT route #${i + 1}`, 'per s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, 'server µs/req': r.serverCpuUs ?? '-', 'PostgreSQL µs/req': r.postgresCpuUs ?? '-' })),
-    ...verify.map((r, i) => ({ path: `POST /v1/verify/person #${i + 1}`, 'per s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, 'server µs/req': r.serverCpuUs ?? '-', 'PostgreSQL µs/req': r.postgresCpuUs ?? '-' })),
+    { path: `merge of ${sent.toLocaleString()} contributions`, 'per s': round(mergeRate, 0), 'p50 ms': '-', 'p99 ms': '-', 'server µs/req': '-', 'PostgreSQL µs/req': '-', errors: '-' },
+    ...raw.map((r, i) => ({ path: `raw PK SELECT route #${i + 1}`, 'per s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, 'server µs/req': r.serverCpuUs ?? '-', 'PostgreSQL µs/req': r.postgresCpuUs ?? '-', errors: r.errors })),
+    ...verify.map((r, i) => ({ path: `POST /v1/verify/person #${i + 1}`, 'per s': round(r.rps, 0), 'p50 ms': r.p50, 'p99 ms': r.p99, 'server µs/req': r.serverCpuUs ?? '-', 'PostgreSQL µs/req': r.postgresCpuUs ?? '-', errors: r.errors })),
   ]);
   console.log(`\n${Number(conflicts.n).toLocaleString()} open conflicts recorded\nverification / raw = ${round(ratio, 3)} (target ≥ 0.60); verification p99 ${Math.max(...verify.map((r) => r.p99))} ms (target ≤ 25 ms)`);
   return {
