@@ -164,6 +164,53 @@ describe('access log group commit', () => {
   });
 });
 
+describe('access log groups in flight while connections are terminated', () => {
+  it('loses no acknowledged entry, writes none twice, and leaves a chain that verifies', async () => {
+    const writer = new AuditWriter(t.database.db, { maxBatch: 3, pipeline: 3 });
+    const killer = new pg.Client({ connectionString: t.database.url });
+    await killer.connect();
+    let stop = false;
+    let busyKills = 0;
+    const storm = (async () => {
+      const until = performance.now() + 3000;
+      while (performance.now() < until) {
+        const killed = await killer.query<{ state: string }>(
+          `select state, pg_terminate_backend(pid) from pg_stat_activity
+            where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`,
+        );
+        busyKills += killed.rows.filter((r) => r.state !== 'idle').length;
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
+      }
+      await new Promise((r) => setTimeout(r, 500)); // and the writer gets work done again
+      stop = true;
+    })();
+    const acknowledged: string[] = [];
+    let refused = 0;
+    const client = async (c: number) => {
+      for (let i = 0; !stop; i++) {
+        const requestId = `storm-${c}-${i}`;
+        try {
+          await writer.record({ actor: system(), mode: 'pull', outcome: 'ok', dataset: 'storm.ds', requestId });
+          acknowledged.push(requestId);
+        } catch {
+          refused += 1; // answered 503: the read would not have been served
+        }
+        await new Promise((r) => setTimeout(r, Math.random() * 4));
+      }
+    };
+    await Promise.all([storm, ...Array.from({ length: 12 }, (_, c) => client(c))]);
+    await writer.close();
+    await killer.end();
+    assert.ok(acknowledged.length > 50, `${acknowledged.length} acknowledged, ${refused} refused, ${busyKills} connections killed in use`);
+    const { rows } = await sql<{ request_id: string; n: number }>`
+      select request_id, count(*)::int as n from audit_access where dataset = 'storm.ds' group by request_id`.execute(t.database.db);
+    const written = new Map(rows.map((r) => [r.request_id, r.n]));
+    for (const id of acknowledged) assert.equal(written.get(id), 1, `${id} is in the log once`);
+    assert.ok(rows.every((r) => r.n === 1), 'no entry written twice');
+    assert.equal((await verifyChain(t.database.db, 'access')).intact, true);
+  });
+});
+
 describe('access log search', () => {
   it('filters by system and by subject as the access report spells them, and a search by subject is recorded as a report', async () => {
     const [sysA, sysB] = ['00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000b2'];
