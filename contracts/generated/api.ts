@@ -146,7 +146,7 @@ export interface AuditAccessEntry {
   prevHash: string;
   hash: string;
   /**
-   * which field list the hash covers: 1 for entries written before hash versions, then 2 (README § Audit)
+   * which field list the hash covers and how: 1 for entries written before hash versions, then 2, then 3 (the same fields by position; README § Audit)
    */
   hashVersion?: number;
 }
@@ -179,7 +179,7 @@ export interface AuditAdminEntry {
   prevHash: string;
   hash: string;
   /**
-   * which field list the hash covers: 1 for entries written before hash versions, then 2 (README § Audit)
+   * which field list the hash covers and how: 1 for entries written before hash versions, then 2, then 3 (the same fields by position; README § Audit)
    */
   hashVersion?: number;
 }

@@ -81,37 +81,47 @@ export function chain(log: AuditLog, rows: Record<string, unknown>[], head: { se
   return { chained, head: { seq, hash } };
 }
 
-const appendAccessSql = `
-  with head as (
-    update audit_heads set seq = $1, hash = $2 where log = 'access' and seq = $3 and hash = $4 returning 1
-  )
-  insert into audit_access
-  select * from json_populate_recordset(null::audit_access, $5::json)
-   where exists (select 1 from head)
-  returning seq`;
+/** The errors of an append that wrote nothing because the head was not where the entries were chained (brx_append_access, 0015). */
+const headElsewhere = new Set(['BXA01', '23505']);
 
 /**
- * Appends a group of access entries in one statement (one round trip, one commit), chained onto
- * the head this writer last saw. The head moves only if nobody else moved it meanwhile; when
- * another process did, nothing is written and the caller re-reads the head and tries again.
- * Measured: a lock-read-insert-update transaction per group (as recordAdminAction does) held the group commit to
- * ~1,800 audited req/s; this optimistic form is a single prepared statement. json_populate_recordset
- * parses a group of 19 entries in 1.7 ms against 2.0 ms for jsonb_to_recordset.
+ * Writes entries chained onto `expected` (by chain()) in one statement, one commit:
+ * brx_append_access (0015_lean_access_log.sql) inserts them and their subject keys, waits for
+ * the transaction of a group this one is chained onto, and moves the head only if it is still
+ * at `expected`. False when it was not and nothing was written: another process appended
+ * meanwhile, or an earlier group of this process is not in (yet, or at all).
+ * Measured: a lock-read-insert-update transaction per group (as recordAdminAction does) held the
+ * group commit to ~1,800 audited req/s; this is a single prepared statement.
  */
+export async function appendChained(
+  db: Db,
+  chained: readonly Row[],
+  head: { seq: number; hash: string },
+  expected: { seq: number; hash: string },
+): Promise<boolean> {
+  try {
+    await prepared(db, 'brx_append_access', 'select brx_append_access($1, $2, $3, $4, $5::json)', [
+      head.seq,
+      head.hash,
+      expected.seq,
+      expected.hash,
+      JSON.stringify(chained),
+    ]);
+    return true;
+  } catch (error) {
+    if (headElsewhere.has((error as { code?: string }).code ?? '')) return false;
+    throw error;
+  }
+}
+
+/** Chains a group of access entries onto `expected` and appends them (appendChained); the new head, or null if the head had moved. */
 export async function appendAccessGroup(
   db: Db,
   rows: Record<string, unknown>[],
   expected: { seq: number; hash: string },
 ): Promise<{ seq: number; hash: string } | null> {
   const { chained, head } = chain('access', rows, expected);
-  const written = await prepared(db, 'brx_append_access', appendAccessSql, [
-    head.seq,
-    head.hash,
-    expected.seq,
-    expected.hash,
-    JSON.stringify(chained),
-  ]);
-  return written.length === chained.length ? head : null;
+  return (await appendChained(db, chained, head, expected)) ? head : null;
 }
 
 export interface AuditSearch {
@@ -129,6 +139,15 @@ export interface AuditSearch {
   readonly limit: number;
 }
 
+/**
+ * The entries that returned this subject's records, from the side table that indexes subject keys
+ * (0015_lean_access_log.sql). Its B-tree is on (subject_key collate "C", seq): the key is compared
+ * in that collation so the index serves it.
+ */
+export function subjectEntries(subject: string) {
+  return sql<number>`(select s.seq from audit_access_subjects s where s.subject_key = ${subject}::text collate "C")`;
+}
+
 /** Newest first, keyset-paginated on the sequence number. */
 export async function searchAudit(db: Db, log: AuditLog, q: AuditSearch): Promise<Row[]> {
   const table = log === 'admin' ? 'audit_admin' : 'audit_access';
@@ -140,9 +159,9 @@ export async function searchAudit(db: Db, log: AuditLog, q: AuditSearch): Promis
   if (q.before) query = query.where('seq', '<', q.before);
   if (log === 'admin' && q.action) query = query.where(sql.ref('action'), '=', q.action);
   if (log === 'access' && q.dataset) query = query.where(sql.ref('dataset'), '=', q.dataset);
-  if (log === 'access' && q.system) query = query.where(sql.ref('system_id'), '=', q.system);
-  // the GIN index on subject_keys (0001_foundation.sql) answers this, as it does the access report
-  if (log === 'access' && q.subject) query = query.where(sql<boolean>`subject_keys @> array[${q.subject}]::text[]`);
+  // a system's reads carry its id as actor_id too (accessRow): the actor index serves this search
+  if (log === 'access' && q.system) query = query.where('actor_id', '=', q.system).where(sql.ref('system_id'), '=', q.system);
+  if (log === 'access' && q.subject) query = query.where('seq', 'in', subjectEntries(q.subject));
   return (await query.orderBy('seq', 'desc').limit(q.limit).execute()) as Row[];
 }
 
@@ -176,13 +195,14 @@ export async function hashesAt(db: Db, log: AuditLog, seqs: readonly number[]): 
   return new Map(rows.map((r) => [r.seq, r.hash]));
 }
 
-/** Whether any of these entries (sequence number and hash) is in the access log. */
-export async function anyCommitted(db: Db, entries: readonly { seq: number; hash: string }[]): Promise<boolean> {
-  const { rows } = await sql<{ n: number }>`
-    select count(*)::int as n from audit_access a
+/** Which of these entries (sequence number and hash) is in the access log, if any. */
+export async function committedOf(db: Db, entries: readonly { seq: number; hash: string }[]): Promise<{ seq: number; hash: string } | undefined> {
+  const { rows } = await sql<{ seq: number; hash: string }>`
+    select a.seq, a.hash from audit_access a
       join unnest(${entries.map((e) => e.seq)}::bigint[], ${entries.map((e) => e.hash)}::text[]) as x(seq, hash)
-        on a.seq = x.seq and a.hash = x.hash`.execute(db);
-  return rows[0]!.n > 0;
+        on a.seq = x.seq and a.hash = x.hash
+     limit 1`.execute(db);
+  return rows[0];
 }
 
 export async function readHead(db: Db, log: AuditLog): Promise<{ seq: number; hash: string }> {

@@ -3,6 +3,7 @@ import type { AccessReport } from '../../contracts/generated/api.ts';
 import { lookupKey } from '../../registries/identifiers/formats.ts';
 import type { Db } from '../db/database.ts';
 import { nothingSentFailures } from '../outbound/post.ts';
+import { subjectEntries } from './store.ts';
 
 /** A person's ID number (15 or 18 characters) or an organisation's credit code, in the form the access log keeps. */
 export function subjectKey(id: string): string {
@@ -52,7 +53,7 @@ export async function accessReport(
     .leftJoin('systems as s', 's.id', 'a.system_id')
     .leftJoin('datasets as ds', 'ds.code', 'a.dataset')
     .select(['a.seq', 'a.at', 'd.name as department', 's.name as system', 'a.purpose', 'a.grant_id', 'a.dataset', 'ds.name as dataset_name', 'a.mode', 'a.fields', 'a.operator', 'a.disclose_after'])
-    .where(sql<boolean>`a.subject_keys @> array[${subject}]::text[]`)
+    .where('a.seq', 'in', subjectEntries(subject))
     .where(reachedConsumer)
     .where('a.mode', '<>', 'report');
   if (!options.forAuditor) query = query.where((eb) => eb.or([eb('a.disclose_after', 'is', null), eb('a.disclose_after', '<=', options.now)]));

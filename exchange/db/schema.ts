@@ -26,6 +26,7 @@ export interface Database {
   audit_heads: audit.AuditHeadsTable;
   audit_admin: audit.AuditAdminTable;
   audit_access: audit.AuditAccessTable;
+  audit_access_subjects: audit.AuditAccessSubjectsTable;
   datasets: catalog.DatasetsTable;
   dataset_contracts: catalog.DatasetContractsTable;
   records: catalog.RecordsTable;

@@ -242,7 +242,16 @@ describe('hash versions', () => {
     await rewrite(other.database.ownerDb, 'admin', 1, () => {}, before0011);
     const v1 = await sql<{ n: number }>`select count(*)::int as n from audit_admin where hash_version = 1`.execute(other.database.db);
     assert.ok(v1.rows[0]!.n >= 3);
+    // then entries as brx wrote them under version 2 (fields by name), and current ones (version 3, by position) after them
+    const v2From = (await readHead(other.database.db, 'admin')).seq + 1;
+    await buildDepartment(other);
+    await rewrite(other.database.ownerDb, 'admin', v2From, () => {}, (row) => {
+      row.hash_version = 2;
+      return entryHash('admin', row);
+    });
     await buildDepartment(other); // a current entry chained onto old ones
+    const versions = await sql<{ v: number }>`select distinct hash_version as v from audit_admin order by 1`.execute(other.database.db);
+    assert.deepEqual(versions.rows.map((r) => r.v), [1, 2, 3]);
     const mixed = await verifyChain(other.database.db, 'admin');
     assert.equal(mixed.intact, true, JSON.stringify(mixed));
 
@@ -255,7 +264,7 @@ describe('hash versions', () => {
     const report = await verify(other);
     assert.equal(report.intact, true, JSON.stringify(report));
     const entries = (await other.call(other.adminToken, { method: 'GET', url: '/v1/audit/admin?limit=1' })).json().items;
-    assert.equal(entries[0].hashVersion, 2);
+    assert.equal(entries[0].hashVersion, 3);
   });
 });
 

@@ -78,6 +78,9 @@ describe('admin log', () => {
   });
 });
 
+const countWhere = async (dataset: string) =>
+  (await sql<{ n: number }>`select count(*)::int as n from audit_access where dataset = ${dataset}`.execute(t.database.db)).rows[0]!.n;
+
 describe('access log group commit', () => {
   it('commits many concurrent entries in few transactions, each durable when its promise resolves', async () => {
     const writer = new AuditWriter(t.database.db, { maxBatch: 100 });
@@ -111,11 +114,99 @@ describe('access log group commit', () => {
   });
 
   it('two writers (two exchange processes) interleave into one unbroken chain', async () => {
-    const a = new AuditWriter(t.database.db, { maxBatch: 7 });
+    const a = new AuditWriter(t.database.db, { maxBatch: 7, pipeline: 3 });
     const b = new AuditWriter(t.database.db, { maxBatch: 5 });
     await Promise.all(
       Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).record({ actor: system(), mode: 'pull', outcome: 'ok', dataset: 'two.ds' })),
     );
+    assert.equal((await verifyChain(t.database.db, 'access')).intact, true);
+    assert.equal(await countWhere('two.ds'), 60);
+  });
+
+  it('with groups in flight together, each request waits for its own group and the chain holds', async () => {
+    const writer = new AuditWriter(t.database.db, { maxBatch: 4, pipeline: 3 });
+    const done: number[] = [];
+    // arriving over several turns of the event loop, so groups start while others are in flight
+    const records = Array.from({ length: 40 }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, i % 8));
+      await writer.record({ actor: system(), mode: 'pull', outcome: 'ok', dataset: 'pipelined.ds', subjectKeys: [`p-${i}`] });
+      done.push(i);
+      // durable when it resolves: the entry is there for any other connection to read
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from audit_access where ${`p-${i}`} = any(subject_keys)`.execute(t.database.db);
+      assert.equal(rows[0]!.n, 1);
+    });
+    await Promise.all(records);
+    await writer.close();
+    assert.equal(done.length, 40);
+    assert.ok(writer.stats.flushes >= 10, `${writer.stats.flushes} groups of at most 4`);
+    assert.equal((await verifyChain(t.database.db, 'access')).intact, true);
+  });
+
+  it('a group that fails takes no later group down with it, and none of them commits onto it', async () => {
+    const writer = new AuditWriter(t.database.db, { maxBatch: 1, pipeline: 3 });
+    // a department id PostgreSQL refuses: that group's insert fails, after the next groups were hashed onto it
+    const broken: Principal = { ...system(), departmentId: 'not-a-uuid' } as Principal;
+    await writer.record({ actor: system(), mode: 'pull', outcome: 'ok', dataset: 'failing.ds' }); // the writer knows the head now
+    const outcomes = await Promise.allSettled([
+      writer.record({ actor: system(), mode: 'pull', outcome: 'ok', dataset: 'failing.ds' }),
+      writer.record({ actor: broken, mode: 'pull', outcome: 'ok', dataset: 'failing.ds' }),
+      writer.record({ actor: system(), mode: 'pull', outcome: 'ok', dataset: 'failing.ds' }),
+      writer.record({ actor: system(), mode: 'pull', outcome: 'ok', dataset: 'failing.ds' }),
+    ]);
+    await writer.close();
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+    );
+    assert.equal(await countWhere('failing.ds'), 4);
+    assert.ok(writer.stats.conflicts >= 1, 'the groups after the failed one found the head elsewhere and went again');
+    assert.equal((await verifyChain(t.database.db, 'access')).intact, true);
+  });
+});
+
+describe('access log groups in flight while connections are terminated', () => {
+  it('loses no acknowledged entry, writes none twice, and leaves a chain that verifies', async () => {
+    const writer = new AuditWriter(t.database.db, { maxBatch: 3, pipeline: 3 });
+    const killer = new pg.Client({ connectionString: t.database.url });
+    await killer.connect();
+    let stop = false;
+    let busyKills = 0;
+    const storm = (async () => {
+      const until = performance.now() + 3000;
+      while (performance.now() < until) {
+        const killed = await killer.query<{ state: string }>(
+          `select state, pg_terminate_backend(pid) from pg_stat_activity
+            where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`,
+        );
+        busyKills += killed.rows.filter((r) => r.state !== 'idle').length;
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
+      }
+      await new Promise((r) => setTimeout(r, 500)); // and the writer gets work done again
+      stop = true;
+    })();
+    const acknowledged: string[] = [];
+    let refused = 0;
+    const client = async (c: number) => {
+      for (let i = 0; !stop; i++) {
+        const requestId = `storm-${c}-${i}`;
+        try {
+          await writer.record({ actor: system(), mode: 'pull', outcome: 'ok', dataset: 'storm.ds', requestId });
+          acknowledged.push(requestId);
+        } catch {
+          refused += 1; // answered 503: the read would not have been served
+        }
+        await new Promise((r) => setTimeout(r, Math.random() * 4));
+      }
+    };
+    await Promise.all([storm, ...Array.from({ length: 12 }, (_, c) => client(c))]);
+    await writer.close();
+    await killer.end();
+    assert.ok(acknowledged.length > 50, `${acknowledged.length} acknowledged, ${refused} refused, ${busyKills} connections killed in use`);
+    const { rows } = await sql<{ request_id: string; n: number }>`
+      select request_id, count(*)::int as n from audit_access where dataset = 'storm.ds' group by request_id`.execute(t.database.db);
+    const written = new Map(rows.map((r) => [r.request_id, r.n]));
+    for (const id of acknowledged) assert.equal(written.get(id), 1, `${id} is in the log once`);
+    assert.ok(rows.every((r) => r.n === 1), 'no entry written twice');
     assert.equal((await verifyChain(t.database.db, 'access')).intact, true);
   });
 });
@@ -164,6 +255,9 @@ describe('tamper evidence', () => {
     await assert.rejects(sql`delete from audit_admin where seq = 1`.execute(db), refused);
     await assert.rejects(sql`delete from audit_access`.execute(db), refused);
     await assert.rejects(sql`truncate audit_access`.execute(db), refused);
+    // nor hide an entry from a subject's report by deleting its key from the side table that indexes them
+    await assert.rejects(sql`delete from audit_access_subjects`.execute(db), refused);
+    await assert.rejects(sql`update audit_access_subjects set subject_key = 'x'`.execute(db), refused);
     await assert.rejects(sql`truncate case_timeline`.execute(db), refused);
     await assert.rejects(sql`alter table audit_admin disable trigger audit_admin_append_only`.execute(db), refused);
     await assert.rejects(sql`alter table audit_access disable trigger all`.execute(db), refused);

@@ -53,3 +53,9 @@ export interface AuditAccessTable {
   /** which field list the hash covers (0011; exchange/audit/chain.ts) */
   hash_version: number;
 }
+
+/** The subject keys of each access entry, the index of "who read this subject's records" (0015). */
+export interface AuditAccessSubjectsTable {
+  subject_key: string;
+  seq: number;
+}
