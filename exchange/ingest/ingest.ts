@@ -4,8 +4,7 @@ import { keyNormalizer, recordValidator } from '../catalog/contracts.ts';
 import { sourceRules } from '../registries/checks.ts';
 import { applyContributions } from '../registries/contribute.ts';
 import { contractOf, type DatasetRow } from '../catalog/store.ts';
-import type { Db } from '../db/database.ts';
-import { withConnection } from '../db/database.ts';
+import { type Db, withConnection } from '../db/database.ts';
 import { withRetry } from '../db/retry.ts';
 import { ensureStage, stageRecords } from './stage.ts';
 import { conflict } from '../errors.ts';
@@ -80,15 +79,15 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
     withConnection(db, async (client, conn) => {
       await ensureStage(client);
       return conn.transaction().execute(async (trx) => {
-      const batchRowId = await claimBatch(trx, {
-        datasetId: dataset.id,
-        batchId: s.batchId,
-        nodeId,
-        userId,
-        count: s.records.length,
-        bodySha256: digest,
-        signature: s.signed?.signature ?? null,
-        signingKey: s.signed?.publicKey ?? null,
+        const batchRowId = await claimBatch(trx, {
+          datasetId: dataset.id,
+          batchId: s.batchId,
+          nodeId,
+          userId,
+          count: s.records.length,
+          bodySha256: digest,
+          signature: s.signed?.signature ?? null,
+          signingKey: s.signed?.publicKey ?? null,
       });
       if (!batchRowId) return { replay: (await findBatch(trx, dataset.id, s.batchId))!, result: undefined };
       if (gzip) await storePayload(trx, batchRowId, gzip);
