@@ -10,7 +10,7 @@ import type { CheckedRecord } from './records.ts';
  * the dataset's head is locked, so the next batch of the dataset is not held up by the parsing.
  * The rows go at commit (or with a rollback): each transaction finds the table empty.
  */
-const stageTable = 'brx_ingest_stage';
+export const stageTable = 'brx_ingest_stage';
 
 const made = new WeakSet<pg.ClientBase>();
 

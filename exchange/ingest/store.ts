@@ -5,7 +5,7 @@ import { openDisputesByKey } from '../cases/disputes.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { storable, visible } from '../http/edge.ts';
 import type { CheckedRecord, RejectedRecord } from './records.ts';
-import { stageRecords } from './stage.ts';
+import { stageRecords, stageTable } from './stage.ts';
 
 /**
  * Claims a batch id for this dataset. A second copy racing this one waits on the unique index
@@ -139,7 +139,7 @@ export interface NotApplied {
 /**
  * Compares the staged records (see stage.ts) with what is stored and applies the changes, in one
  * statement: a record older than the stored one is stale, an identical one unchanged; every other
- * one is upserted and gets the next offset (after `last`, in batch order) and its event in the
+ * one is inserted (a new key) or updated and gets the next offset (after `last`, in batch order) and its event in the
  * outbox. The caller holds the dataset's event head, so nothing else writes these keys meanwhile,
  * and the events' commit time is stamped under it (see PgEventLog.insertAt). Only the records not
  * applied come back, with the count applied.
@@ -167,7 +167,7 @@ export async function applyStaged(
                   when r.content_hash = i.content_hash and r.deleted = i.deleted then 'unchanged'
                   else 'apply' end as verdict,
              r.provenance as stored_provenance
-        from brx_ingest_stage i
+        from ${sql.table(stageTable)} i
         left join lateral (select source_time, content_hash, deleted, provenance from records
                             where dataset_id = ${w.datasetId}::uuid and key = i.key limit 1) r on true
     ), numbered as (
