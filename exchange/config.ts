@@ -21,6 +21,8 @@ export interface Config {
   readonly adminPassword: string | undefined;
   readonly loginMaxFailures: number;
   readonly auditFlushMaxEntries: number;
+  /** access-log groups written at once (AuditWriter `pipeline`) */
+  readonly auditGroupsInFlight: number;
   readonly batchMaxRecords: number;
   readonly batchMaxBytes: number;
   readonly verifyPerMinute: number;
@@ -63,6 +65,7 @@ export const configDefaults = {
   BRX_LOG_LEVEL: 'info',
   BRX_LOGIN_MAX_FAILURES: 5,
   BRX_AUDIT_FLUSH_MAX_ENTRIES: 500,
+  BRX_AUDIT_GROUPS_IN_FLIGHT: 1,
   BRX_BATCH_MAX_RECORDS: 5000,
   BRX_BATCH_MAX_BYTES: 16 * 1024 * 1024,
   BRX_VERIFY_PER_MINUTE: 6000,
@@ -161,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPassword: env.BRX_ADMIN_PASSWORD || undefined,
     loginMaxFailures: integer(env, 'BRX_LOGIN_MAX_FAILURES', 1, 1000),
     auditFlushMaxEntries: integer(env, 'BRX_AUDIT_FLUSH_MAX_ENTRIES', 1, 10_000),
+    auditGroupsInFlight: integer(env, 'BRX_AUDIT_GROUPS_IN_FLIGHT', 1, 8),
     batchMaxRecords: integer(env, 'BRX_BATCH_MAX_RECORDS', 1, 100_000),
     batchMaxBytes: integer(env, 'BRX_BATCH_MAX_BYTES', 1024, 1024 * 1024 * 1024),
     verifyPerMinute: integer(env, 'BRX_VERIFY_PER_MINUTE', 1, 10_000_000),

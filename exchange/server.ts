@@ -104,7 +104,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify(serverOptions);
   app.decorate('secrets', secrets);
   app.decorate('outbound', outboundRules(config));
-  const audit = new AuditWriter(db, { maxBatch: config.auditFlushMaxEntries });
+  const audit = new AuditWriter(db, { maxBatch: config.auditFlushMaxEntries, pipeline: config.auditGroupsInFlight });
   const clock = options.clock ?? systemClock;
   const checkpoints = new AuditCheckpointer(db, {
     file: config.auditCheckpointFile,

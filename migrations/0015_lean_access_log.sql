@@ -2,8 +2,8 @@
 -- audit_access is paid on the hot path.
 --
 -- Subject keys: the GIN index on subject_keys (an array per row) gives way to a narrow side table,
--- one row per subject key and entry, written by the same statement as the entry
--- (exchange/audit/store.ts). A B-tree on (subject_key collate "C", seq) serves "who read this
+-- one row per subject key and entry, filled by a statement trigger on audit_access: every writer
+-- of the log indexes its entries, a process still on older code during a rolling upgrade too. A B-tree on (subject_key collate "C", seq) serves "who read this
 -- person's records, newest first" with an index scan in seq order and a LIMIT, which the GIN
 -- index could not (it returns a bitmap, sorted afterwards). The array stays in the row: it is
 -- what the hash covers and what a search shows.
@@ -17,6 +17,18 @@ insert into audit_access_subjects (subject_key, seq)
 select distinct k, a.seq from audit_access a cross join lateral unnest(a.subject_keys) as k;
 
 drop index audit_access_subject_idx;
+
+-- Once per statement over the rows it inserted (a transition table): a group of entries costs one
+-- insert of its keys, not a trigger call per entry.
+create function brx_index_access_subjects() returns trigger language plpgsql as $$
+begin
+  insert into audit_access_subjects (subject_key, seq)
+  select distinct k, n.seq from inserted n cross join lateral unnest(n.subject_keys) as k;
+  return null;
+end $$;
+
+create trigger audit_access_index_subjects after insert on audit_access
+  referencing new table as inserted for each statement execute function brx_index_access_subjects();
 
 -- Searching by system: a system's reads carry its id as actor_id as well (exchange/audit/store.ts
 -- accessRow), so the actor index serves them; no index of its own.
@@ -36,13 +48,8 @@ declare
   give_up timestamptz := clock_timestamp() + interval '1 second';
   at_seq bigint;
 begin
-  with written as (
-    insert into audit_access
-    select * from json_populate_recordset(null::audit_access, entries)
-    returning seq, subject_keys
-  )
-  insert into audit_access_subjects (subject_key, seq)
-  select distinct k, w.seq from written w cross join lateral unnest(w.subject_keys) as k;
+  insert into audit_access
+  select * from json_populate_recordset(null::audit_access, entries);
   loop
     update audit_heads set seq = head_seq, hash = head_hash
      where log = 'access' and seq = expected_seq and hash = expected_hash;

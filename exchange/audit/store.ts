@@ -86,7 +86,7 @@ const headElsewhere = new Set(['BXA01', '23505']);
 
 /**
  * Writes entries chained onto `expected` (by chain()) in one statement, one commit:
- * brx_append_access (0015_lean_access_log.sql) inserts them and their subject keys, waits for
+ * brx_append_access (0015_lean_access_log.sql) inserts them (a trigger indexes their subject keys), waits for
  * the transaction of a group this one is chained onto, and moves the head only if it is still
  * at `expected`. False when it was not and nothing was written: another process appended
  * meanwhile, or an earlier group of this process is not in (yet, or at all).
@@ -160,7 +160,11 @@ export async function searchAudit(db: Db, log: AuditLog, q: AuditSearch): Promis
   if (log === 'admin' && q.action) query = query.where(sql.ref('action'), '=', q.action);
   if (log === 'access' && q.dataset) query = query.where(sql.ref('dataset'), '=', q.dataset);
   // a system's reads carry its id as actor_id too (accessRow): the actor index serves this search
-  if (log === 'access' && q.system) query = query.where('actor_id', '=', q.system).where(sql.ref('system_id'), '=', q.system);
+  if (log === 'access' && q.system) {
+    // actor_id is text: spelled as PostgreSQL writes a uuid, as system_id (a uuid) would compare it
+    const system = q.system.toLowerCase();
+    query = query.where('actor_id', '=', system).where(sql.ref('system_id'), '=', system);
+  }
   if (log === 'access' && q.subject) query = query.where('seq', 'in', subjectEntries(q.subject));
   return (await query.orderBy('seq', 'desc').limit(q.limit).execute()) as Row[];
 }

@@ -225,6 +225,8 @@ describe('access log search', () => {
       return res.json().items as { systemId: string; subjectKeys: string[] }[];
     };
     assert.deepEqual((await search(`system=${sysA}`)).map((e) => e.subjectKeys), [['110105194912310034'], [person]]);
+    // a UUID written in capitals is the same system
+    assert.deepEqual((await search(`system=${sysA.toUpperCase()}`)).map((e) => e.subjectKeys), [['110105194912310034'], [person]]);
     // a lower-case check character finds what the log keeps in upper case
     const bySubject = await search(`subject=${person.toLowerCase()}`);
     assert.deepEqual(bySubject.map((e) => e.systemId), [sysB, sysA]);
@@ -243,6 +245,27 @@ describe('access log search', () => {
     await search(`system=${sysA}`);
     assert.equal((await t.call(auditor, { method: 'GET', url: `/v1/audit/access?actor=${user.id}&limit=500` })).json().items.length, before);
     assert.equal((await t.call(auditor, { method: 'GET', url: '/v1/audit/access?subject=12345' })).statusCode, 400);
+  });
+});
+
+describe('access log subject index', () => {
+  it('indexes the subject keys of an entry however it is written: a plain insert, as a process on older code makes, too', async () => {
+    await t.app.audit.record({ actor: system('00000000-0000-4000-8000-0000000000c3'), mode: 'pull', outcome: 'ok', dataset: 'index.ds', subjectKeys: ['110105194912310018'], recordCount: 1 });
+    const rolledBack = new Error('rolled back: the chain stays as it was');
+    await assert.rejects(
+      t.database.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ seq: number }>`
+          insert into audit_access
+          select * from json_populate_record(null::audit_access,
+            (select (to_jsonb(a) || jsonb_build_object('seq', a.seq + 1000, 'subject_keys', array['110105194912310026', '110105194912310042']))::json
+               from audit_access a order by a.seq desc limit 1))
+          returning seq`.execute(trx);
+        const keys = await sql<{ subject_key: string }>`select subject_key from audit_access_subjects where seq = ${rows[0]!.seq} order by 1`.execute(trx);
+        assert.deepEqual(keys.rows.map((r) => r.subject_key), ['110105194912310026', '110105194912310042']);
+        throw rolledBack;
+      }),
+      rolledBack,
+    );
   });
 });
 
