@@ -16,11 +16,8 @@ const unsafeChar = /[\u0000]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udb
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what this looks for
 const unsafeChars = /[\u0000]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-// String.prototype.isWellFormed: Node ≥ 20 (V8 11.3); the pattern where it is missing
-const wellFormed: (text: string) => boolean =
-  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
-    ? (text) => (text as unknown as { isWellFormed(): boolean }).isWellFormed()
-    : (text) => !unsafeChar.test(text);
+// String.prototype.isWellFormed (every Node brx supports): TypeScript's library here predates it
+const wellFormed = (text: string) => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /** Why a text cannot be stored, or null when it can. */
 export function unsafeText(text: string): string | null {

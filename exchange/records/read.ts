@@ -20,10 +20,6 @@ export interface RecordVersion {
 }
 
 const versionColumns = `r.key, r.data, r.deleted, r.contract_version, r.last_offset as "offset", r.source_time, r.provenance`;
-// the same look-up as openDisputes(), spelled out for the statement below
-const disputesOfRecord = `(select jsonb_agg(jsonb_build_object('case', c.tracking_no, 'field', d.field) order by d.opened_at)
-       from record_disputes d join cases c on c.id = d.case_id
-      where d.dataset_id = r.dataset_id and d.key = r.key and d.closed_at is null)`;
 
 // Whether the record has an open objection, and only then which: the look-up of the objections
 // (with their cases) planned into every keyed read cost more than the probe.
@@ -47,7 +43,7 @@ export async function grantsAndRecord(db: Db, systemId: string, datasetId: strin
 
 export async function currentVersion(db: Db, datasetId: string, key: string): Promise<RecordVersion | undefined> {
   const { rows } = await sql<RecordVersion>`
-    select ${sql.raw(versionColumns)}, ${sql.raw(disputesOfRecord)} as dispute
+    select ${sql.raw(versionColumns)}, ${openDisputes(datasetId, sql.ref('r.key'))} as dispute
       from records r where r.dataset_id = ${datasetId}::uuid and r.key = ${key}`.execute(db);
   return rows[0];
 }

@@ -23,13 +23,13 @@ export async function exchangeStats(db: Db, f: { now: Date; days: number; depart
   const deps = f.departments ? [...f.departments] : null;
   const provided = deps ? sql`and d.provider_department_id = any(${deps}::uuid[])` : sql``;
 
-  const ingested = await sql<{ day: string; n: string }>`
+  const ingested = await sql<{ day: string; n: number }>`
     select to_char((b.received_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, sum(b.accepted)::bigint as n
       from batches b join datasets d on d.id = b.dataset_id
      where b.received_at >= ${start} and b.received_at < ${end} ${provided}
      group by 1`.execute(db);
   // what left for consumers: not the auditors' own look-ups (report) nor quality checks
-  const delivered = await sql<{ day: string; n: string }>`
+  const delivered = await sql<{ day: string; n: number }>`
     select to_char((a.at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, sum(a.record_count)::bigint as n
       from audit_access a
      where a.at >= ${start} and a.at < ${end}
@@ -37,9 +37,9 @@ export async function exchangeStats(db: Db, f: { now: Date; days: number; depart
        and ${reachedConsumer}
        ${deps ? sql`and a.dataset in (select d.code from datasets d where d.provider_department_id = any(${deps}::uuid[]))` : sql``}
      group by 1`.execute(db);
-  // bigint sums (a province's day can pass 2^31 records) arrive as text
-  const inBy = new Map(ingested.rows.map((r) => [r.day, Number(r.n)]));
-  const outBy = new Map(delivered.rows.map((r) => [r.day, Number(r.n)]));
+  // summed as bigint (a province's day can pass 2^31 records), read as numbers (db/database.ts)
+  const inBy = new Map(ingested.rows.map((r) => [r.day, r.n]));
+  const outBy = new Map(delivered.rows.map((r) => [r.day, r.n]));
   const days: ExchangeStats['days'] = [];
   for (let t = start.getTime(); t < end.getTime(); t += dayMs) {
     const day = dayOf(new Date(t));
