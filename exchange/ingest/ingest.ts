@@ -8,7 +8,7 @@ import { type Db, withConnection } from '../db/database.ts';
 import { withRetry } from '../db/retry.ts';
 import { ensureStage, stageRecords } from './stage.ts';
 import { conflict } from '../errors.ts';
-import { PgEventLog } from '../events/pg-event-log.ts';
+import type { EventLog } from '../events/event-log.ts';
 import { type CheckedRecord, checkRecord, contentHash, isRejected, type RejectedRecord } from './records.ts';
 import { applyStaged, claimBatch, findBatch, finishBatch, quarantineRecords, resolveQuarantinedKeys, storePayload } from './store.ts';
 
@@ -52,7 +52,7 @@ function newestPerKey(records: readonly CheckedRecord[]): { winners: CheckedReco
  * than what is stored is reported stale and not applied; a record identical to what is stored
  * is `unchanged` and makes no event.
  */
-export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResult> {
+export async function ingestBatch(db: Db, events: EventLog, s: BatchSubmission): Promise<BatchResult> {
   const { dataset } = s;
   if (dataset.status === 'retired') throw conflict(`Dataset ${dataset.code} is retired and takes no more data`);
   if (!dataset.current_version) throw conflict(`Dataset ${dataset.code} has no contract yet`);
@@ -94,14 +94,14 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
       // a department's records are staged before the head is locked; a registry's golden
       // records can only be made under it (they merge what is stored)
       if (!dataset.registry) await stageRecords(client, winners);
-      const last = await PgEventLog.lockHead(trx, dataset.id);
+      const reservation = await events.reserve(trx, dataset.id);
       const quarantineIds = await quarantineRecords(
         trx,
         { datasetId: dataset.id, batchId: s.batchId, nodeId, registryDepartmentId: dataset.registry ? s.departmentId : undefined, resolvesId: s.resolvesQuarantineId },
         rejected,
       );
 
-      const target = { datasetId: dataset.id, last, contractVersion: contract.version, nodeId, userId, batchId: s.batchId };
+      const target = { datasetId: dataset.id, reservation, contractVersion: contract.version, nodeId, userId, batchId: s.batchId };
       const { applied, notApplied } = dataset.registry
         ? await applyContributions(
             trx,
@@ -110,7 +110,7 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
             winners,
           )
         : await applyStaged(trx, target);
-      if (applied > 0) await PgEventLog.advanceHead(trx, dataset.id, last + applied);
+      const offsets = await reservation.publish(applied);
       const stale: Stale[] = [...superseded];
       let unchanged = 0;
       for (const r of notApplied) {
@@ -139,8 +139,8 @@ export async function ingestBatch(db: Db, s: BatchSubmission): Promise<BatchResu
         unchanged,
         stale: stale.sort((a, b) => a.index - b.index),
         rejected: rejected.map((r, i) => ({ index: r.index, key: r.key, errors: r.errors, quarantineId: quarantineIds[i]! })),
-        firstOffset: applied ? last + 1 : null,
-        lastOffset: applied ? last + applied : null,
+        firstOffset: offsets?.first ?? null,
+        lastOffset: offsets?.last ?? null,
         replayed: false,
         receivedAt: new Date(now).toISOString(),
       };

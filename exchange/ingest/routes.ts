@@ -117,7 +117,7 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
           `A batch holds at most ${config.batchMaxRecords} records; this one has ${request.body.records.length}: split it`,
         );
       }
-      return ingestBatch(db, {
+      return ingestBatch(db, app.events, {
         dataset: d,
         batchId: request.body.batchId,
         records: request.body.records,
@@ -249,7 +249,7 @@ export async function ingestRoutes(app: FastifyInstance, { db, config }: { db: D
     },
     handler: async (request) => {
       const { d, item, owner, userId } = await openItem(request);
-      return ingestBatch(db, {
+      return ingestBatch(db, app.events, {
         dataset: d,
         batchId: `quarantine-${item.id}-${Date.now()}`,
         records: [request.body.record],

@@ -3,6 +3,7 @@ import type { BatchResult } from '../../contracts/generated/api.ts';
 import type pg from 'pg';
 import { openDisputesByKey } from '../cases/disputes.ts';
 import type { Db, Tx } from '../db/database.ts';
+import type { Reservation } from '../events/event-log.ts';
 import { storable, visible } from '../http/edge.ts';
 import type { CheckedRecord, RejectedRecord } from './records.ts';
 import { stageRecords, stageTable } from './stage.ts';
@@ -139,16 +140,16 @@ export interface NotApplied {
 /**
  * Compares the staged records (see stage.ts) with what is stored and applies the changes, in one
  * statement: a record older than the stored one is stale, an identical one unchanged; every other
- * one is inserted (a new key) or updated and gets the next offset (after `last`, in batch order) and its event in the
- * outbox. The caller holds the dataset's event head, so nothing else writes these keys meanwhile,
- * and the events' commit time is stamped under it (see PgEventLog.insertAt). Only the records not
- * applied come back, with the count applied.
+ * one is inserted (a new key) or updated and gets the next offset of the reservation (in batch
+ * order) and its event, appended through the event log. The caller holds the reservation (the
+ * dataset's event head), so nothing else writes these keys meanwhile. Only the records not
+ * applied come back, with the count applied; the caller publishes them.
  */
 export async function applyStaged(
   trx: Tx,
   w: {
     datasetId: string;
-    last: number;
+    reservation: Reservation;
     contractVersion: string;
     nodeId: string | null;
     userId: string | null;
@@ -171,7 +172,7 @@ export async function applyStaged(
         left join lateral (select source_time, content_hash, deleted, provenance from records
                             where dataset_id = ${w.datasetId}::uuid and key = i.key limit 1) r on true
     ), numbered as (
-      select j.*, ${w.last}::bigint + row_number() over (order by j.idx) as "offset"
+      select j.*, ${w.reservation.last}::bigint + row_number() over (order by j.idx) as "offset"
         from judged j where j.verdict = 'apply'
     ), inserted as (
       -- new keys: a plain insert (no speculative insertion to log), safe because records of the
@@ -199,11 +200,10 @@ export async function applyStaged(
          and t.dataset_id = ${w.datasetId}::uuid and t.key = j.key
       returning 1
     ), disputed as (${openDisputesByKey(w.datasetId)}
-    ), appended as (
-      insert into events (dataset_id, "offset", key, op, data, contract_version, source_time, batch_id, dispute, committed_at)
-      select ${w.datasetId}::uuid, n."offset", n.key, case when n.deleted then 'delete' else 'upsert' end,
-             n.data, ${w.contractVersion}, n.source_time, ${w.batchId}, x.dispute, clock_timestamp()
-        from numbered n left join disputed x on x.key = n.key
+    ), appended as (${w.reservation.insert(sql`
+      select n."offset", n.key, case when n.deleted then 'delete' else 'upsert' end, n.data, ${w.contractVersion},
+             n.source_time, ${w.batchId}, x.dispute
+        from numbered n left join disputed x on x.key = n.key`)}
       returning 1
     )
     select idx, key, verdict, stored_time, null::integer as applied from judged where verdict <> 'apply'

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { RecordItem } from '../../contracts/generated/api.ts';
 import { disputesOf, openDisputes } from '../cases/disputes.ts';
 import type { Db } from '../db/database.ts';
-import type { Dispute } from '../events/event-log.ts';
+import type { Dispute, EventLog } from '../events/event-log.ts';
 import { grantStatement, readWithGrants } from '../policy/grant-cache.ts';
 import { rowFilterSql } from '../policy/row-filter.ts';
 import type { ReadAccess } from '../policy/read-policy.ts';
@@ -49,17 +49,20 @@ export async function currentVersion(db: Db, datasetId: string, key: string): Pr
 }
 
 /** The version that was current at `asOf`: the last event of the key committed by then. */
-export async function versionAsOf(db: Db, datasetId: string, key: string, asOf: Date): Promise<RecordVersion | undefined> {
-  const row = await db
-    .selectFrom('events')
-    .select(['key', 'data', 'op', 'contract_version', 'offset', 'source_time', 'dispute'])
-    .where('dataset_id', '=', datasetId)
-    .where('key', '=', key)
-    .where('committed_at', '<=', asOf)
-    .orderBy('offset', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row && { ...row, data: row.data as Record<string, unknown> | null, deleted: row.op === 'delete', provenance: null, dispute: row.dispute as Dispute[] | null };
+export async function versionAsOf(events: EventLog, datasetId: string, key: string, asOf: Date): Promise<RecordVersion | undefined> {
+  const e = await events.lastAsOf(datasetId, key, asOf);
+  return (
+    e && {
+      key: e.key,
+      data: e.data as Record<string, unknown> | null,
+      deleted: e.op === 'delete',
+      contract_version: e.contractVersion,
+      offset: e.offset,
+      source_time: e.sourceTime,
+      provenance: null,
+      dispute: e.dispute ?? null,
+    }
+  );
 }
 
 /**

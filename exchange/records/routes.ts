@@ -37,7 +37,7 @@ export async function recordRoutes(app: FastifyInstance, { db }: { db: Db }) {
       // a system's grants come with the record in one round trip; other readers and asOf read it apart
       const fetched = p.kind === 'system' && !asOf ? await grantsAndRecord(db, p.systemId, dataset.id, key) : null;
       const access = await authorizeRead(app, request, dataset.code, 'pull', fetched?.grants);
-      const version = fetched ? fetched.version : asOf ? await versionAsOf(db, dataset.id, key, new Date(asOf)) : await currentVersion(db, dataset.id, key);
+      const version = fetched ? fetched.version : asOf ? await versionAsOf(app.events, dataset.id, key, new Date(asOf)) : await currentVersion(db, dataset.id, key);
       // For a consumer, a record outside the grant's rows, a deleted one and one that never
       // existed are the same answer (404, same words): nothing about a key leaks from what is
       // withheld. The access entry keeps what really happened, for auditors.

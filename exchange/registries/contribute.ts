@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { RegistryKind } from '../../registries/contract.ts';
 import { type Contribution, compactProvenance, type GoldenRecord, mergeContributions, type MergeRules } from '../../registries/merge.ts';
 import type { Tx } from '../db/database.ts';
+import type { Reservation } from '../events/event-log.ts';
 import { canonicalForm, type CheckedRecord } from '../ingest/records.ts';
 import { applyRecords, type NotApplied } from '../ingest/store.ts';
 import { registryDefinitions } from './definitions.ts';
@@ -18,8 +19,8 @@ export interface ContributionContext {
   readonly userId: string | null;
   readonly batchId: string;
   readonly contractVersion: string;
-  /** the dataset's last offset; the caller holds its event head */
-  readonly last: number;
+  /** the dataset's next offsets, held by the caller */
+  readonly reservation: Reservation;
 }
 
 /**
@@ -91,7 +92,7 @@ export async function applyContributions(
   const { applied, notApplied } = await applyRecords(
     trx,
     client,
-    { datasetId: c.datasetId, last: c.last, contractVersion: c.contractVersion, nodeId: c.nodeId, userId: c.userId, batchId: c.batchId, staleCheck: false },
+    { datasetId: c.datasetId, reservation: c.reservation, contractVersion: c.contractVersion, nodeId: c.nodeId, userId: c.userId, batchId: c.batchId, staleCheck: false },
     merged,
   );
   await recordQuality(trx, { datasetId: c.datasetId, registry: c.registry, links: registryDefinitions[c.registry].links }, golden);

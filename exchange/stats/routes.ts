@@ -22,7 +22,7 @@ export async function statsRoutes(app: FastifyInstance, { db }: { db: Db }) {
       const q = request.query;
       const departments = departmentScope(p, q.department);
       if (departments === null) throw forbidden('Exchange statistics are for auditors, platform admins and department people');
-      return exchangeStats(db, { now: app.clock.now(), days: q.days ?? 14, ...(departments ? { departments } : {}) });
+      return exchangeStats(db, app.events, { now: app.clock.now(), days: q.days ?? 14, ...(departments ? { departments } : {}) });
     },
   });
 }

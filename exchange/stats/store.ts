@@ -3,6 +3,7 @@ import type { ExchangeStats } from '../../contracts/generated/api.ts';
 import { reachedConsumer } from '../audit/subject-report.ts';
 import { dayOf } from '../cases/calendar.ts';
 import type { Db } from '../db/database.ts';
+import type { EventLog } from '../events/event-log.ts';
 
 const dayMs = 24 * 3600 * 1000;
 
@@ -15,7 +16,7 @@ const startOfDay = (day: string) => new Date(`${day}T00:00:00+08:00`);
  * Records in are what ingest accepted (the batches' counts); records out are what the access log
  * says reached a consumer (`reachedConsumer`, as the data subject's report counts).
  */
-export async function exchangeStats(db: Db, f: { now: Date; days: number; departments?: readonly string[] }): Promise<ExchangeStats> {
+export async function exchangeStats(db: Db, events: EventLog, f: { now: Date; days: number; departments?: readonly string[] }): Promise<ExchangeStats> {
   const until = dayOf(f.now);
   const from = dayOf(new Date(startOfDay(until).getTime() - (f.days - 1) * dayMs));
   const start = startOfDay(from);
@@ -46,6 +47,7 @@ export async function exchangeStats(db: Db, f: { now: Date; days: number; depart
     days.push({ day, recordsIn: inBy.get(day) ?? 0, recordsOut: outBy.get(day) ?? 0 });
   }
 
+  const heads = await events.heads();
   const subscriptions = await sql<{
     id: string;
     system_id: string;
@@ -62,7 +64,7 @@ export async function exchangeStats(db: Db, f: { now: Date; days: number; depart
       from subscriptions s
       join datasets d on d.id = s.dataset_id
       join systems sys on sys.id = s.system_id
-      left join event_heads h on h.dataset_id = s.dataset_id
+      left join unnest(${[...heads.keys()]}::uuid[], ${[...heads.values()]}::bigint[]) h(dataset_id, last_offset) on h.dataset_id = s.dataset_id
      where s.status in ('active', 'failing')
        ${deps ? sql`and (d.provider_department_id = any(${deps}::uuid[]) or sys.department_id = any(${deps}::uuid[]))` : sql``}
      order by lag desc, s.id

@@ -59,7 +59,7 @@ export async function nextBatch(db: Db, events: EventLog, seal: CursorSeal, acce
     };
   }
   const stored = await events.read(sub.dataset_id, from, limit);
-  const shown = await withinRows(db, access, stored);
+  const shown = await withinRows(events, access, stored);
   // deletions carry no record and cost nothing; every record counts once, the first time it is
   // delivered (a redelivery was paid for then)
   const fresh = (e: StoredEvent) => e.op === 'upsert' && e.offset > sub.charged_offset;
@@ -123,22 +123,12 @@ export function changeEvent(access: ReadAccess, e: StoredEvent): SubscriptionEve
  * event is judged against the key's version just before it: one query per batch for the
  * versions before the batch, then the batch itself in order.
  */
-async function withinRows(db: Db, access: ReadAccess, stored: StoredEvent[]): Promise<StoredEvent[]> {
+async function withinRows(events: EventLog, access: ReadAccess, stored: StoredEvent[]): Promise<StoredEvent[]> {
   if (!access.rowFilter || stored.length === 0) return stored;
   const needBefore = [...new Set(stored.filter((e) => e.op === 'delete' || !access.inScope(e.data as Record<string, unknown>)).map((e) => e.key))];
   const visibleBefore = new Map<string, boolean>();
-  if (needBefore.length) {
-    const rows = await db
-      .selectFrom('events')
-      .select(['key', 'data'])
-      .distinctOn('key')
-      .where('dataset_id', '=', stored[0]!.datasetId)
-      .where('key', 'in', needBefore)
-      .where('offset', '<', stored[0]!.offset)
-      .orderBy('key')
-      .orderBy('offset', 'desc')
-      .execute();
-    for (const r of rows) visibleBefore.set(r.key, r.data !== null && access.inScope(r.data as Record<string, unknown>));
+  for (const [key, e] of await events.lastBefore(stored[0]!.datasetId, needBefore, stored[0]!.offset)) {
+    visibleBefore.set(key, e.data !== null && access.inScope(e.data as Record<string, unknown>));
   }
   const out: StoredEvent[] = [];
   for (const e of stored) {

@@ -31,8 +31,12 @@ export async function deliverWebhooks(app: FastifyInstance, giveUpHours = app.co
   const taken: string[] = [];
   let sent = 0;
   // one batch per subscription a round: a busy subscription does not hold the others back
-  while (taken.length < roundSize) {
-    const claim = await claimNext(app.db, app.clock.now(), taken);
+  // the datasets with events readers can see, and of them this process's share of the deliveries
+  const heads = await app.events.heads();
+  const share = app.events.deliveryShare();
+  const due = [...heads].filter(([id]) => !share || share.has(id));
+  while (taken.length < roundSize && due.length) {
+    const claim = await claimNext(app.db, app.clock.now(), due, taken);
     if (!claim) break;
     taken.push(claim.id);
     try {
@@ -46,10 +50,12 @@ export async function deliverWebhooks(app: FastifyInstance, giveUpHours = app.co
   return sent;
 }
 
-async function claimNext(db: Db, now: Date, taken: readonly string[]): Promise<{ id: string; lease_until: Date } | undefined> {
+async function claimNext(db: Db, now: Date, heads: readonly [string, number][], taken: readonly string[]): Promise<{ id: string; lease_until: Date } | undefined> {
   const { rows } = await sql<{ id: string; lease_until: Date }>`
     update subscriptions s set lease_until = ${new Date(now.getTime() + leaseMs)}
-      from (select s.id from subscriptions s join event_heads h on h.dataset_id = s.dataset_id
+      from (select s.id from subscriptions s
+              join unnest(${heads.map(([id]) => id)}::uuid[], ${heads.map(([, head]) => head)}::bigint[]) h(dataset_id, last_offset)
+                on h.dataset_id = s.dataset_id
              where s.delivery = 'webhook' and s.status <> 'cancelled'
                and (s.next_attempt_at is null or s.next_attempt_at <= ${now})
                and (s.lease_until is null or s.lease_until < ${now})

@@ -5,6 +5,7 @@ import { ingestBatch } from '../../exchange/ingest/ingest.ts';
 import { buildApp } from '../../exchange/server.ts';
 import { benchDatabase, printTable, round } from './harness.ts';
 import { householdWorld, idOf, personOf } from './household.ts';
+import { PgEventLog } from '../../exchange/events/pg-event-log.ts';
 
 /**
  * `npm run bench -- delivery`: BENCH_SUBSCRIBERS (default 20) consuming systems each follow the
@@ -65,7 +66,7 @@ export async function bench() {
       const i = sourceIndex++ % population;
       return { op: 'upsert', key: idOf(i), data: personOf(i, Math.floor(sourceIndex / population) + 1), sourceTime };
     });
-    const result = await ingestBatch(db, { dataset: world.dataset, batchId: `tick-${k}`, records, submitter: { nodeId: world.nodeId }, departmentId: world.police, now: new Date() });
+    const result = await ingestBatch(db, new PgEventLog(db), { dataset: world.dataset, batchId: `tick-${k}`, records, submitter: { nodeId: world.nodeId }, departmentId: world.police, now: new Date() });
     if (result.firstOffset !== null && result.lastOffset !== null) batches.push({ first: result.firstOffset, last: result.lastOffset, acceptedAt: Date.now() });
     if (k % (10_000 / tickMs) === 0) {
       const head = batches.at(-1)?.last ?? 0;

@@ -7,6 +7,7 @@ import { buildApp } from '../../exchange/server.ts';
 import { postmasterOf } from './cpu.ts';
 import { benchDatabase, loadWithCpu, mean, meanCpu, printTable, round } from './harness.ts';
 import { householdWorld, idOf, personOf } from './household.ts';
+import { PgEventLog } from '../../exchange/events/pg-event-log.ts';
 
 /**
  * `npm run bench -- pull`: BENCH_RECORDS (default 200,000) household records published, then
@@ -25,7 +26,7 @@ export async function bench() {
   const sourceTime = new Date().toISOString();
   for (let b = 0; b < records; b += batchSize) {
     const batch = Array.from({ length: Math.min(batchSize, records - b) }, (_, k) => ({ op: 'upsert', key: idOf(b + k), data: personOf(b + k), sourceTime }));
-    await ingestBatch(db, { dataset: world.dataset, batchId: `load-${b}`, records: batch, submitter: { nodeId: world.nodeId }, departmentId: world.police, now: new Date() });
+    await ingestBatch(db, new PgEventLog(db), { dataset: world.dataset, batchId: `load-${b}`, records: batch, submitter: { nodeId: world.nodeId }, departmentId: world.police, now: new Date() });
     if ((b / batchSize) % 10 === 0) process.stderr.write(`  loading: ${(b + batch.length).toLocaleString()}/${records.toLocaleString()} records\n`);
   }
 

@@ -15,6 +15,7 @@ import { composeIdNumber } from '../../registries/identifiers/id-number.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
 import { postmasterOf } from './cpu.ts';
 import { benchDatabase, loadWithCpu, mean, meanCpu, printTable, round } from './harness.ts';
+import { PgEventLog } from '../../exchange/events/pg-event-log.ts';
 
 /**
  * `npm run bench -- registry`: BENCH_PERSONS (default 1,000,000) people contributed to the
@@ -82,7 +83,7 @@ export async function bench() {
         const id = idOf(i);
         return { op: 'upsert', key: id, data: c.data(i, id), sourceTime };
       });
-      await ingestBatch(db, {
+      await ingestBatch(db, new PgEventLog(db), {
         dataset,
         batchId: `${c.source}-${b}`,
         records,

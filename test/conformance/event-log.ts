@@ -4,6 +4,7 @@
  * test file with a fixture that makes datasets and runs transactions.
  */
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { describe, it } from 'node:test';
 import type { Tx } from '../../exchange/db/database.ts';
 import type { EventLog, NewEvent } from '../../exchange/events/event-log.ts';
@@ -43,6 +44,37 @@ export function eventLogConformance(name: string, fixture: () => EventLogFixture
       const [first] = await f.log.read(ds, 0, 1);
       assert.equal(first!.datasetId, ds);
       assert.ok(first!.committedAt instanceof Date && first!.sourceTime instanceof Date);
+    });
+
+    it('a bulk append (reserve, the writer’s own statement, publish) is read like any other, and history answers by key', async () => {
+      const f = fixture();
+      const ds = await f.newDataset();
+      await f.transaction((trx) => f.log.append(trx, ds, [event('a', { v: 1 })]));
+      const published = await f.transaction(async (trx) => {
+        const r = await f.log.reserve(trx, ds);
+        assert.equal(r.last, 1);
+        await r
+          .insert(sql`select ${r.last}::bigint + n, 'k' || n, case when n = 2 then 'delete' else 'upsert' end,
+                             case when n = 2 then null else jsonb_build_object('n', n) end, '1.0', now(), 'bulk', null::jsonb
+                        from generate_series(1, 3) n`)
+          .execute(trx);
+        return r.publish(3);
+      });
+      assert.deepEqual(published, { first: 2, last: 4 });
+      assert.equal(await f.transaction(async (trx) => (await f.log.reserve(trx, ds)).publish(0)), null, 'nothing written, nothing published');
+      await until(async () => (await f.log.head(ds)) === 4);
+      assert.equal((await f.log.heads()).get(ds), 4);
+      assert.deepEqual(
+        (await f.log.read(ds, 0, 10)).map((e) => [e.offset, e.key, e.op, e.data]),
+        [[1, 'a', 'upsert', { v: 1 }], [2, 'k1', 'upsert', { n: 1 }], [3, 'k2', 'delete', null], [4, 'k3', 'upsert', { n: 3 }]],
+      );
+      await f.transaction((trx) => f.log.append(trx, ds, [event('a', { v: 2 })]));
+      const before = await f.log.lastBefore(ds, ['a', 'k2', 'nobody'], 5);
+      assert.deepEqual([...before].map(([k, e]) => [k, e.offset]).sort(), [['a', 1], ['k2', 3]]);
+      const [latest] = await f.log.read(ds, 4, 1);
+      // a Date holds milliseconds, the log microseconds: the next millisecond is surely after it
+      assert.deepEqual((await f.log.lastAsOf(ds, 'a', new Date(latest!.committedAt.getTime() + 1)))?.data, { v: 2 });
+      assert.equal(await f.log.lastAsOf(ds, 'a', new Date(latest!.committedAt.getTime() - 3_600_000)), undefined, 'not there an hour before');
     });
 
     it('a rolled-back append leaves neither its events nor a gap', async () => {

@@ -65,8 +65,8 @@ describe('PostgreSQL event log', () => {
       asOf = await instantBetween(db);
       await log.append(trx, dataset.id, [event('late')]);
     });
-    assert.equal(await versionAsOf(db, dataset.id, 'late', asOf), undefined, 'not visible at asOf: its transaction committed later');
-    assert.equal((await versionAsOf(db, dataset.id, 'late', await instantBetween(db)))?.key, 'late');
+    assert.equal(await versionAsOf(log, dataset.id, 'late', asOf), undefined, 'not visible at asOf: its transaction committed later');
+    assert.equal((await versionAsOf(log, dataset.id, 'late', await instantBetween(db)))?.key, 'late');
   });
 
   it('keeps waking waiters after its LISTEN connection is cut', async () => {

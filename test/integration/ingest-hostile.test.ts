@@ -101,7 +101,7 @@ describe('replays', () => {
   it('an unsigned batch replayed with the same id and a different body is a conflict, as a signed one is', async () => {
     const dataset = (await findDataset(t.database.db, code))!;
     const submit = (records: unknown[]) =>
-      ingestBatch(t.database.db, { dataset, batchId: 'unsigned-1', records, submitter: { nodeId: node.node.id }, departmentId: market.id, now: t.clock.now() });
+      ingestBatch(t.database.db, t.app.events, { dataset, batchId: 'unsigned-1', records, submitter: { nodeId: node.node.id }, departmentId: market.id, now: t.clock.now() });
     const records = [upsert(licence(), at)];
     const first = await submit(records);
     assert.equal(first.accepted, 1);

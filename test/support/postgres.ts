@@ -21,7 +21,7 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-async function dockerAnswers(): Promise<boolean> {
+export async function dockerAnswers(): Promise<boolean> {
   const socket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice(7) : '/var/run/docker.sock';
   return await new Promise((resolve) => {
     const conn = net.connect(socket);

