@@ -50,6 +50,23 @@ export interface Config {
   readonly auditKeyFile: string;
   readonly auditCheckpointFile: string;
   readonly auditCheckpointIntervalSeconds: number;
+  /** the backbone that carries events to readers: the PostgreSQL log itself, or Kafka */
+  readonly eventLog: 'postgres' | 'kafka';
+  readonly kafka: KafkaConfig | undefined;
+}
+
+export interface KafkaConfig {
+  readonly brokers: string;
+  /** a dataset's topic is this prefix and the dataset's code */
+  readonly topicPrefix: string;
+  /** the consumer group of the webhook delivery workers */
+  readonly group: string;
+  /** librdkafka settings from KAFKA_CONFIG_* (SASL, SSL, an old broker's version), passed through */
+  readonly settings: Readonly<Record<string, string>>;
+  /** also put the event's metadata in record headers (brokers from 0.11 have them) */
+  readonly headers: boolean;
+  /** consumers serving reads at once */
+  readonly readers: number;
 }
 
 /** Documented in README.md § Configuration; keep the two in step. */
@@ -86,6 +103,11 @@ export const configDefaults = {
   BRX_AUDIT_KEY_FILE: '<BRX_HOME>/audit-signing-key.pem',
   BRX_AUDIT_CHECKPOINT_FILE: '<BRX_HOME>/audit-checkpoints.ndjson',
   BRX_AUDIT_CHECKPOINT_INTERVAL_SECONDS: 300,
+  BRX_EVENT_LOG: 'postgres',
+  BRX_KAFKA_TOPIC_PREFIX: 'brx.events.',
+  BRX_KAFKA_GROUP: 'brx-delivery',
+  BRX_KAFKA_HEADERS: 'false',
+  BRX_KAFKA_READERS: 4,
 } as const;
 
 export class ConfigError extends Error {}
@@ -187,5 +209,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditKeyFile: path.resolve(home, env.BRX_AUDIT_KEY_FILE || 'audit-signing-key.pem'),
     auditCheckpointFile: path.resolve(home, env.BRX_AUDIT_CHECKPOINT_FILE || 'audit-checkpoints.ndjson'),
     auditCheckpointIntervalSeconds: integer(env, 'BRX_AUDIT_CHECKPOINT_INTERVAL_SECONDS', 0, 86_400),
+    ...eventLogConfig(env),
   });
+}
+
+function eventLogConfig(env: NodeJS.ProcessEnv): Pick<Config, 'eventLog' | 'kafka'> {
+  const eventLog = env.BRX_EVENT_LOG || configDefaults.BRX_EVENT_LOG;
+  if (eventLog !== 'postgres' && eventLog !== 'kafka') throw new ConfigError(`BRX_EVENT_LOG must be postgres or kafka, got "${eventLog}"`);
+  if (eventLog === 'postgres') return { eventLog, kafka: undefined };
+  const brokers = env.KAFKA_BROKERS;
+  if (!brokers || !/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/.test(brokers)) {
+    throw new ConfigError(`BRX_EVENT_LOG=kafka needs KAFKA_BROKERS: host:port, comma-separated${brokers ? `, got "${brokers}"` : ''}`);
+  }
+  const topicPrefix = env.BRX_KAFKA_TOPIC_PREFIX ?? configDefaults.BRX_KAFKA_TOPIC_PREFIX;
+  if (!/^[A-Za-z0-9._-]{0,120}$/.test(topicPrefix)) throw new ConfigError(`BRX_KAFKA_TOPIC_PREFIX may hold letters, digits, ".", "_" and "-" only (up to 120), got "${topicPrefix}"`);
+  const headers = env.BRX_KAFKA_HEADERS || configDefaults.BRX_KAFKA_HEADERS;
+  if (headers !== 'true' && headers !== 'false') throw new ConfigError(`BRX_KAFKA_HEADERS must be true or false, got "${headers}"`);
+  // KAFKA_CONFIG_SASL_MECHANISMS=PLAIN is librdkafka's sasl.mechanisms; values are never logged
+  const settings = Object.fromEntries(
+    Object.entries(env)
+      .filter(([name, value]) => name.startsWith('KAFKA_CONFIG_') && value !== undefined)
+      .map(([name, value]) => [name.slice('KAFKA_CONFIG_'.length).toLowerCase().replace(/_/g, '.'), value!]),
+  );
+  return {
+    eventLog,
+    kafka: {
+      brokers,
+      topicPrefix,
+      group: env.BRX_KAFKA_GROUP || configDefaults.BRX_KAFKA_GROUP,
+      settings,
+      headers: headers === 'true',
+      readers: integer(env, 'BRX_KAFKA_READERS', 1, 64),
+    },
+  };
 }

@@ -10,6 +10,7 @@ export const errorCodes = {
   BRX_ERR_FORBIDDEN: { status: 403, title: 'This action is not allowed for the caller' },
   BRX_ERR_NOT_FOUND: { status: 404, title: 'Not found' },
   BRX_ERR_CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
+  BRX_ERR_NOT_RETAINED: { status: 410, title: 'The position is no longer retained' },
   BRX_ERR_PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   BRX_ERR_URI_TOO_LONG: { status: 414, title: 'The request URL is too long' },
   BRX_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body type is not supported' },

@@ -15,6 +15,7 @@ import { type Clock, systemClock } from './clock.ts';
 import { consoleRoutes, pageNotFound } from './console/plugin.tsx';
 import type { EventLog } from './events/event-log.ts';
 import { PgEventLog } from './events/pg-event-log.ts';
+import { KafkaEventLog } from './events/kafka/kafka-event-log.ts';
 import { grantRoutes } from './grants/routes.ts';
 import { deliverNotifications } from './notifications/outbox.ts';
 import { notificationRoutes } from './notifications/routes.ts';
@@ -119,7 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('checkpoints', checkpoints);
   app.decorate('config', config);
   app.decorate('clock', clock);
-  const events = new PgEventLog(db);
+  const events: EventLog = config.eventLog === 'kafka' ? new KafkaEventLog(db, config.kafka!, (m) => app.log.warn(m)).start() : new PgEventLog(db);
   app.decorate('events', events);
   // While closing, answers in flight ask their clients to hang up: otherwise a kept-alive
   // connection holds shutdown open until the keep-alive timeout (72 s by default).

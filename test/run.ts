@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { brokerEnv, startTestBroker } from './support/kafka-broker.ts';
 import { createTemplate, dropDatabase, startTestServer } from './support/postgres.ts';
 
 function testFiles(roots: string[]): string[] {
@@ -53,7 +54,16 @@ const concurrency = Math.max(1, Number(process.env.BRX_TEST_CONCURRENCY ?? 2));
 const server = await startTestServer();
 console.log(`test database: ${server.source}`);
 const template = await createTemplate(server.adminUrl);
-const env = { ...process.env, BRX_TEST_SERVER_URL: server.adminUrl, BRX_TEST_TEMPLATE: template };
+// a Kafka broker only for a run that has Kafka tests (KAFKA_BROKERS, testcontainers or Java)
+const broker = files.some((f) => /kafka/.test(path.basename(f))) ? await startTestBroker() : null;
+if (broker && 'missing' in broker && process.env.BRX_TEST_KAFKA_REQUIRED) throw new Error(`a Kafka broker is required: ${broker.missing}`);
+if (broker) console.log(`test Kafka broker: ${'missing' in broker ? `none (${broker.missing}): the Kafka tests are skipped` : broker.source}`);
+const env = {
+  ...process.env,
+  BRX_TEST_SERVER_URL: server.adminUrl,
+  BRX_TEST_TEMPLATE: template,
+  ...(broker && !('missing' in broker) ? brokerEnv(broker) : {}),
+};
 
 const children = new Set<number>();
 const killGroup = (pid: number, signal: NodeJS.Signals) => {
@@ -120,6 +130,7 @@ await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, wo
 
 await dropDatabase(server.adminUrl, template).catch(() => {});
 await server.stop();
+if (broker && !('missing' in broker)) await broker.stop();
 
 const total = (k: keyof FileResult['counts']) => results.reduce((n, r) => n + r.counts[k], 0);
 // a file that died or was killed without reporting a failure still fails the run

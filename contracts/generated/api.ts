@@ -22,6 +22,16 @@ export type Dispute =
       field: string;
     }[]
   | null;
+/**
+ * Where delivery starts again: after an offset, or a new snapshot (for a subscriber behind what the event backbone retains)
+ *
+ * This interface was referenced by `BrxApi`'s JSON-Schema
+ * via the `definition` "ReplayRequest".
+ */
+export type ReplayRequest = ReplayRequest1 & ReplayRequest2;
+export type ReplayRequest1 = {
+  [k: string]: unknown | undefined;
+};
 
 /**
  * A person away from their post: their cases go to the backup (AB岗)
@@ -2346,15 +2356,15 @@ export interface RegistrySourceParams {
   kind: 'population' | 'legal-person' | 'certificate';
   departmentId: string;
 }
-/**
- * This interface was referenced by `BrxApi`'s JSON-Schema
- * via the `definition` "ReplayRequest".
- */
-export interface ReplayRequest {
+export interface ReplayRequest2 {
   /**
    * deliver again every retained event after this offset
    */
-  offset: number;
+  offset?: number;
+  /**
+   * deliver the current records again, then the changes after them
+   */
+  snapshot?: true;
 }
 /**
  * A sharing request (共享申请): one or several datasets, possibly of several providers (并联审批)

@@ -31,6 +31,7 @@ export interface Database {
   dataset_contracts: catalog.DatasetContractsTable;
   records: catalog.RecordsTable;
   event_heads: catalog.EventHeadsTable;
+  event_relay: catalog.EventRelayTable;
   events: catalog.EventsTable;
   batches: catalog.BatchesTable;
   batch_payloads: catalog.BatchPayloadsTable;

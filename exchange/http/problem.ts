@@ -5,6 +5,7 @@ import type { ErrorObject } from 'ajv';
 import { pointedErrors } from '../ajv-errors.ts';
 import { isDatabaseUnavailable, oncePer } from '../db/unavailable.ts';
 import { BrxError, type ErrorCode, errorCodes, type FieldError } from '../errors.ts';
+import { NotRetained } from '../events/event-log.ts';
 
 /** Seconds a caller is asked to wait while the database is away (a restart takes a few). */
 const retryAfterSeconds = '5';
@@ -66,6 +67,12 @@ function toProblem(error: FastifyError | BrxError | Error, request: FastifyReque
   // A unique violation the store did not anticipate is still the caller's conflict, not our fault.
   if ((error as { code?: string }).code === '23505') {
     return base('BRX_ERR_CONFLICT', 'A record with the same identifying values already exists');
+  }
+  if (error instanceof NotRetained) {
+    return base(
+      'BRX_ERR_NOT_RETAINED',
+      `${error.message}: the events after offset ${error.after} are older than the event backbone keeps (its oldest is ${error.oldest}). Take a new snapshot: POST /v1/subscriptions/{id}/replay with {"snapshot": true}`,
+    );
   }
   if (isDatabaseUnavailable(error)) {
     return base('BRX_ERR_UNAVAILABLE', 'The database cannot be reached at the moment; try again shortly');

@@ -176,7 +176,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
   app.post<{ Params: IdParams; Body: ReplayRequest }>('/v1/subscriptions/:id/replay', {
     config: { access: systems },
     schema: {
-      ...describe('subscriptions', 'Deliver again from a retained offset; also retries a failing webhook at once'),
+      ...describe('subscriptions', 'Deliver again from a retained offset, or from a new snapshot; also retries a failing webhook at once'),
       params: ref('IdParams'),
       body: ref('ReplayRequest'),
       response: { 200: ref('Subscription'), 429: ref('Problem'), ...problemResponses },
@@ -185,16 +185,25 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
       const sub = await visible(request.params.id, principalOf(request));
       const access = await authorizeRead(app, request, sub.dataset_code, 'subscribe');
       const head = await app.events.head(sub.dataset_id);
-      if (request.body.offset > head) throw conflict(`Offset ${request.body.offset} is beyond the last event (${head})`);
-      // again what it had: free; history from before the subscription began: a bulk copy
-      if (request.body.offset < sub.origin) await authorize(app, access.principal, sub.dataset_code, 'export', { requestId: request.id });
+      const { offset, snapshot } = request.body;
+      if (offset !== undefined && offset > head) throw conflict(`Offset ${offset} is beyond the last event (${head})`);
+      // again what it had: free; history from before the subscription began, or a snapshot: a bulk copy
+      if (snapshot || offset! < sub.origin) await authorize(app, access.principal, sub.dataset_code, 'export', { requestId: request.id });
+      // a snapshot delivers the records as they are at the head, then the changes after it
+      const position = snapshot ? { cursor: head, snapshot_head: head } : { cursor: offset!, snapshot_head: null };
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('subscriptions')
-          .set({ cursor: request.body.offset, snapshot_head: null, snapshot_after: null, status: 'active', attempts: 0, next_attempt_at: null, failing_since: null })
+          .set({ ...position, snapshot_after: null, status: 'active', attempts: 0, next_attempt_at: null, failing_since: null })
           .where('id', '=', sub.id)
           .execute();
-        await recordAdminAction(trx, { ...actorOf(request), action: 'subscription.replay', targetKind: 'subscription', targetId: sub.id, detail: { from: request.body.offset, was: sub.cursor } });
+        await recordAdminAction(trx, {
+          ...actorOf(request),
+          action: 'subscription.replay',
+          targetKind: 'subscription',
+          targetId: sub.id,
+          detail: snapshot ? { snapshot: true, head, was: sub.cursor } : { from: offset, was: sub.cursor },
+        });
       });
       return presentSubscription(db, app.events, (await findSubscription(db, sub.id))!, now());
     },

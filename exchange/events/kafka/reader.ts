@@ -1,0 +1,114 @@
+import type { KafkaConfig } from '../../config.ts';
+import { BrxError } from '../../errors.ts';
+import { clientSettings, type Envelope, type Rdkafka } from './rdkafka.ts';
+
+type Consumer = Rdkafka.KafkaConsumer;
+
+/** The broker cannot be reached, or did not answer in time: the request gets a 503. */
+export const backboneUnavailable = (cause: unknown) =>
+  new BrxError('BRX_ERR_UNAVAILABLE', 'The event backbone (Kafka) cannot be reached at the moment; try again shortly', { cause });
+
+/**
+ * Reads a topic from a given offset: a few consumers with manual assignment (no group), each
+ * serving one fetch at a time. A fetch assigns the topic's partition at the offset, takes
+ * messages until it has what it wants, and unassigns (nothing keeps prefetching).
+ */
+export class KafkaReader {
+  readonly #idle: Consumer[] = [];
+  readonly #waiting: ((c: Consumer) => void)[] = [];
+  readonly #all = new Set<Promise<Consumer>>();
+  #closed = false;
+
+  constructor(
+    private readonly rd: typeof Rdkafka,
+    private readonly kafka: KafkaConfig,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  /** The topic's low and high offsets (0 and 0 for a topic not there yet). */
+  async watermarks(topic: string): Promise<{ low: number; high: number }> {
+    return this.#with(
+      (c) =>
+        new Promise((resolve, reject) =>
+          c.queryWatermarkOffsets(topic, 0, this.timeoutMs, (err, w) => {
+            if (!err) resolve({ low: w.lowOffset, high: w.highOffset });
+            else if (err.code === this.rd.CODES.ERRORS.ERR_UNKNOWN_TOPIC_OR_PART || err.code === this.rd.CODES.ERRORS.ERR__UNKNOWN_TOPIC) resolve({ low: 0, high: 0 });
+            else reject(backboneUnavailable(err));
+          }),
+        ),
+    );
+  }
+
+  /**
+   * Envelopes from topic offset `from` on, passed to `take` in order until it returns false or
+   * `count` messages were read.
+   */
+  async fetch(topic: string, from: number, count: number, take: (e: Envelope) => boolean): Promise<void> {
+    if (count <= 0) return;
+    await this.#with(async (c) => {
+      c.assign([{ topic, partition: 0, offset: from }]);
+      try {
+        const deadline = performance.now() + this.timeoutMs;
+        let read = 0;
+        while (read < count) {
+          if (performance.now() > deadline) throw backboneUnavailable(new Error(`no message at offset ${from + read} of ${topic} within ${this.timeoutMs} ms`));
+          const messages = await new Promise<Rdkafka.Message[]>((resolve, reject) => c.consume(Math.min(count - read, 1000), (err, m) => (err ? reject(backboneUnavailable(err)) : resolve(m))));
+          for (const m of messages) {
+            if (m.topic !== topic || m.offset < from + read) continue;
+            read += 1;
+            if (!take(JSON.parse(m.value!.toString()) as Envelope)) return;
+          }
+        }
+      } finally {
+        c.unassign();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const all = await Promise.allSettled(this.#all);
+    await Promise.all(all.map((r) => (r.status === 'fulfilled' ? new Promise((resolve) => r.value.disconnect(resolve)) : null)));
+  }
+
+  async #with<T>(work: (c: Consumer) => Promise<T>): Promise<T> {
+    const c = await this.#take();
+    try {
+      return await work(c);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next(c);
+      else this.#idle.push(c);
+    }
+  }
+
+  async #take(): Promise<Consumer> {
+    if (this.#closed) throw backboneUnavailable(new Error('closing'));
+    const idle = this.#idle.pop();
+    if (idle) return idle;
+    if (this.#all.size < this.kafka.readers) {
+      const connecting = this.#connect();
+      this.#all.add(connecting);
+      connecting.catch(() => this.#all.delete(connecting));
+      return connecting;
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #connect(): Promise<Consumer> {
+    const c = new this.rd.KafkaConsumer(
+      {
+        ...clientSettings(this.kafka, 'brx-reader'),
+        // required by librdkafka, never used: offsets are brx's, kept in PostgreSQL
+        'group.id': `${this.kafka.group}-readers`,
+        'enable.auto.commit': false,
+        'fetch.wait.max.ms': 10,
+        'queued.max.messages.kbytes': 8192,
+      },
+      { 'auto.offset.reset': 'error' },
+    );
+    c.on('event.error', () => {}); // a broker away: fetches time out and answer 503
+    c.setDefaultConsumeTimeout(20);
+    return new Promise((resolve, reject) => c.connect({ timeout: this.timeoutMs }, (err) => (err ? reject(backboneUnavailable(err)) : resolve(c))));
+  }
+}
