@@ -11,6 +11,7 @@ import { type Config, loadConfig } from '../../exchange/config.ts';
 import { buildApp } from '../../exchange/server.ts';
 import { createTestDatabase, onFileEnd, type TestDatabase } from './database.ts';
 import { assertDocumented } from './openapi-check.ts';
+import { kafkaAppEnv } from './kafka-broker.ts';
 
 export const adminPassword = 'admin-password-for-tests';
 
@@ -61,6 +62,8 @@ export async function startTestApp(
     BRX_ADMIN_PASSWORD: adminPassword,
     BRX_LOG_LEVEL: 'silent',
     BRX_SCHEDULER_INTERVAL_SECONDS: '0',
+    // a test file run again on the Kafka backbone (kafka-*.test.ts) sets this
+    ...(process.env.BRX_TEST_EVENT_LOG === 'kafka' ? kafkaAppEnv('app') : {}),
     ...env,
   });
   await ensureFirstAdmin(database.db, config);

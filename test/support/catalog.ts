@@ -3,6 +3,7 @@ import { batchSigningMessage } from '../../contracts/batch-signature.ts';
 import type { ContractCreate, Dataset } from '../../contracts/generated/api.ts';
 import { composeUscc } from '../../registries/identifiers/uscc.ts';
 import { type TestApp, testClock } from './app.ts';
+import { eventually } from './database.ts';
 
 /** A licence-register contract keyed by unified social credit code (with its check characters). */
 export function licenceContract(): ContractCreate {
@@ -88,12 +89,26 @@ export async function sendBatch(
 ) {
   const body = JSON.stringify(batch);
   const signature = options.signature === undefined ? signBatch(node.privateKey, options.signFor ?? datasetCode, body) : options.signature;
-  return t.call(node.apiKey, {
+  const res = await t.call(node.apiKey, {
     method: 'POST',
     url: `/v1/datasets/${datasetCode}/batches`,
     headers: { 'content-type': 'application/json', ...(signature ? { 'x-brx-signature': signature } : {}) },
     payload: body,
   });
+  await untilReadable(t, datasetCode, res.statusCode === 200 ? (res.json() as { lastOffset: number | null }).lastOffset : null);
+  return res;
+}
+
+/**
+ * On the Kafka backbone, readers see a batch once the relay has published it, and webhooks go
+ * out once the delivery group has assigned the dataset's topic: a test that reads or delivers
+ * right after publishing waits for both (on PostgreSQL all is there at commit).
+ */
+async function untilReadable(t: TestApp, datasetCode: string, lastOffset: number | null): Promise<void> {
+  if (t.app.events.backbone !== 'kafka' || lastOffset === null) return;
+  const { id } = await t.database.db.selectFrom('datasets').select('id').where('code', '=', datasetCode).executeTakeFirstOrThrow();
+  await eventually(`offset ${lastOffset} of ${datasetCode} relayed`, async () => (await t.app.events.head(id)) >= lastOffset);
+  await eventually(`${datasetCode} assigned to the delivery group`, async () => t.app.events.deliveryShare()?.has(id) ?? true);
 }
 
 export const upsert = (data: { uscc: string } & Record<string, unknown>, sourceTime = testClock().now().toISOString()) => ({
