@@ -49,7 +49,7 @@ export class DeliveryGroup {
             consumer.unassign();
             this.#topics = [];
           }
-          void this.#refreshShare();
+          this.#refreshShare().catch((error) => this.warn(`delivery group: ${(error as Error).message}`));
         },
         ...this.kafka.settings,
       },
