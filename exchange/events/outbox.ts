@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Db, Tx } from '../db/database.ts';
 import type { Dispute, NewEvent, Reservation, StoredEvent } from './event-log.ts';
 import type { EventsTable } from '../db/schema/catalog.ts';

@@ -28,7 +28,10 @@ const env = missing ? {} : { ...kafkaAppEnv('scale'), ...loopbackReceivers };
 const kafka = () => loadConfig({ ...env, BRX_HOME: '/nonexistent' }).kafka!;
 let t: TestApp;
 const logs: KafkaEventLog[] = [];
-const open = (log: KafkaEventLog) => (logs.push(log), log);
+const open = (log: KafkaEventLog) => {
+  logs.push(log);
+  return log;
+};
 const closeAll = () => Promise.all(logs.splice(0).map((l) => l.close()));
 
 before(async () => {
@@ -157,7 +160,10 @@ describe('delivery workers’ consumer group', { skip: missing }, () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    onFileEnd(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+    onFileEnd(() => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    });
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
 
     const datasets = await Promise.all(range(4).map(() => buildDataset(processA, provider.id)));

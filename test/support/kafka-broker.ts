@@ -188,7 +188,10 @@ async function untilPortAnswers(port: number, timeoutMs: number, what: string): 
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
       const conn = net.connect(port, '127.0.0.1');
-      conn.once('connect', () => (conn.destroy(), resolve(true)));
+      conn.once('connect', () => {
+        conn.destroy();
+        resolve(true);
+      });
       conn.once('error', () => resolve(false));
     });
     if (open) return;

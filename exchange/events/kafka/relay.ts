@@ -123,9 +123,9 @@ export class Relay {
     let relayed = 0;
     let base = -1; // an empty topic: dataset offset 1 goes to topic offset 0
     if (high > low) {
-      let last: Envelope | undefined;
-      await this.reader.fetch(lease.topic, high - 1, 1, (e) => ((last = e), false));
-      relayed = last!.offset;
+      const last: Envelope[] = [];
+      await this.reader.fetch(lease.topic, high - 1, 1, (e) => last.push(e) < 1);
+      relayed = last[0]!.offset;
       base = high - 1 - relayed;
     } else if (high > 0 && row) {
       relayed = row.relayed_offset; // retention left nothing to look at: the record stands
