@@ -114,7 +114,8 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
       ...describe('subscriptions', 'Events after the acknowledged position; ?wait= long-polls up to 30 s. Post `next` to /ack when processed'),
       params: ref('IdParams'),
       querystring: ref('EventsQuery'),
-      response: { 200: ref('EventBatch'), 429: ref('Problem'), ...problemResponses },
+      // 410: the position is older than the event backbone retains (re-snapshot)
+      response: { 200: ref('EventBatch'), 410: ref('Problem'), 429: ref('Problem'), ...problemResponses },
     },
     handler: async (request, reply): Promise<EventBatch> => {
       const p = principalOf(request);

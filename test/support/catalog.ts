@@ -85,7 +85,7 @@ export async function sendBatch(
   node: { apiKey: string; privateKey: KeyObject },
   datasetCode: string,
   batch: { batchId: string; records: unknown[] },
-  options: { signFor?: string; signature?: string | null } = {},
+  options: { signFor?: string; signature?: string | null; untilReadable?: boolean } = {},
 ) {
   const body = JSON.stringify(batch);
   const signature = options.signature === undefined ? signBatch(node.privateKey, options.signFor ?? datasetCode, body) : options.signature;
@@ -95,7 +95,7 @@ export async function sendBatch(
     headers: { 'content-type': 'application/json', ...(signature ? { 'x-brx-signature': signature } : {}) },
     payload: body,
   });
-  await untilReadable(t, datasetCode, res.statusCode === 200 ? (res.json() as { lastOffset: number | null }).lastOffset : null);
+  if (options.untilReadable !== false) await untilReadable(t, datasetCode, res.statusCode === 200 ? (res.json() as { lastOffset: number | null }).lastOffset : null);
   return res;
 }
 

@@ -51,6 +51,10 @@ export class KafkaEventLog extends Outbox implements EventLog {
     const row = await this.db.selectFrom('event_relay').select(['topic', 'relayed_offset', 'kafka_base']).where('dataset_id', '=', datasetId).executeTakeFirst();
     if (!row || row.relayed_offset <= after || limit <= 0) return [];
     const want = Math.min(limit, row.relayed_offset - after);
+    // what the topic no longer retains is not served from memory either: one rule for every reader
+    const start = after + 1 + row.kafka_base;
+    const low = await this.#lowOf(row.topic, start);
+    if (start < low) throw new NotRetained(datasetId, after, low - row.kafka_base);
     const kept = this.#tail.run(datasetId, after, want);
     if (kept.length === want) return kept;
     const from = after + kept.length;
@@ -65,8 +69,6 @@ export class KafkaEventLog extends Outbox implements EventLog {
 
   async #fetch(datasetId: string, row: { topic: string; kafka_base: number }, after: number, count: number): Promise<StoredEvent[]> {
     const start = after + 1 + row.kafka_base;
-    const low = await this.#lowOf(row.topic, start);
-    if (start < low) throw new NotRetained(datasetId, after, low - row.kafka_base);
     const out: StoredEvent[] = [];
     let last = after;
     await this.#reader.fetch(row.topic, start, Number.MAX_SAFE_INTEGER, (e) => {

@@ -25,18 +25,28 @@ export class KafkaReader {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  /** The topic's low and high offsets (0 and 0 for a topic not there yet). */
+  /**
+   * The topic's low and high offsets (0 and 0 for a topic not there yet). A broker that is
+   * coming back (a connection being made again) is asked again until the time limit.
+   */
   async watermarks(topic: string): Promise<{ low: number; high: number }> {
-    return this.#with(
-      (c) =>
-        new Promise((resolve, reject) =>
-          c.queryWatermarkOffsets(topic, 0, this.timeoutMs, (err, w) => {
-            if (!err) resolve({ low: w.lowOffset, high: w.highOffset });
-            else if (err.code === this.rd.CODES.ERRORS.ERR_UNKNOWN_TOPIC_OR_PART || err.code === this.rd.CODES.ERRORS.ERR__UNKNOWN_TOPIC) resolve({ low: 0, high: 0 });
-            else reject(backboneUnavailable(err));
-          }),
-        ),
-    );
+    const { ERRORS } = this.rd.CODES;
+    const deadline = performance.now() + this.timeoutMs;
+    for (;;) {
+      const answer = await this.#with(
+        (c) =>
+          new Promise<{ low: number; high: number } | Error>((resolve) =>
+            c.queryWatermarkOffsets(topic, 0, Math.max(100, deadline - performance.now()), (err, w) => {
+              if (!err) resolve({ low: w.lowOffset, high: w.highOffset });
+              else if (err.code === ERRORS.ERR_UNKNOWN_TOPIC_OR_PART || err.code === ERRORS.ERR__UNKNOWN_TOPIC) resolve({ low: 0, high: 0 });
+              else resolve(new Error(err.message));
+            }),
+          ),
+      );
+      if (!(answer instanceof Error)) return answer;
+      if (performance.now() > deadline) throw backboneUnavailable(answer);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   /**
