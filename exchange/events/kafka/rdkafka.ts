@@ -8,9 +8,9 @@ export type { Rdkafka };
  * node-rdkafka is an optional dependency (it builds librdkafka at install): brx installs and runs
  * on PostgreSQL without it, and asking for Kafka without it stops the start with this message.
  */
-export function loadRdkafka(): typeof Rdkafka {
+export function loadRdkafka(moduleName = 'node-rdkafka'): typeof Rdkafka {
   try {
-    return createRequire(import.meta.url)('node-rdkafka') as typeof Rdkafka;
+    return createRequire(import.meta.url)(moduleName) as typeof Rdkafka;
   } catch (error) {
     throw new Error(
       `BRX_EVENT_LOG=kafka needs the node-rdkafka package, which is not installed or did not build (${(error as Error).message.split('\n')[0]}). ` +
