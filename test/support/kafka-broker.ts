@@ -188,8 +188,14 @@ export class LocalKafka {
   }
 }
 
-/** The environment Kafka's scripts need on this Java (17: none of the old GC logging flags). */
+/**
+ * The environment Kafka's scripts need on this Java (17: none of the old GC logging flags). The
+ * broker is a server brx talks to, not part of brx: it keeps the real time when a test run moves
+ * the date (libfaketime slows a JVM to a crawl), as a given broker would.
+ */
 const jvmEnv = (logDir: string) => ({
+  LD_PRELOAD: '',
+  FAKETIME: '',
   LOG_DIR: logDir,
   KAFKA_GC_LOG_OPTS: ' ',
   KAFKA_JVM_PERFORMANCE_OPTS: '-server -XX:+UseG1GC -Djava.awt.headless=true',
