@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { sql } from 'kysely';
 import type { Db } from '../../exchange/db/database.ts';
 
@@ -8,11 +8,11 @@ import type { Db } from '../../exchange/db/database.ts';
  */
 const msPerTick = 1000 / 100; // USER_HZ: 100 on every Linux this runs on
 
-/** utime, stime, cutime, cstime of a process (all its threads), in ms; null when it is gone. */
-function ticks(pid: number): { own: number; children: number; ppid: number } | null {
+/** utime, stime, cutime, cstime of a process (all its threads; or of one thread, from its task file), in ms; null when it is gone. */
+function ticks(pid: number, file = `/proc/${pid}/stat`): { own: number; children: number; ppid: number } | null {
   let stat: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = readFileSync(file, 'utf8');
   } catch {
     return null;
   }
@@ -71,4 +71,64 @@ export function cpuMeter(server: number | 'self', postmaster: number | null): { 
       };
     },
   };
+}
+
+/** CPU ms of processes (each with all its threads), e.g. a broker's JVMs; null when one is gone. */
+export function processesMs(pids: readonly number[]): number | null {
+  let total = 0;
+  for (const pid of pids) {
+    const t = ticks(pid);
+    if (!t) return null;
+    total += t.own;
+  }
+  return total;
+}
+
+/**
+ * CPU ms of one thread of this process (a worker thread reads its id from /proc/thread-self), so
+ * a load generator in a worker can be taken out of the process's figure; null when it is gone.
+ */
+export function threadMs(tid: number): number | null {
+  return ticks(tid, `/proc/self/task/${tid}/stat`)?.own ?? null;
+}
+
+/**
+ * The processes of this machine listening on a TCP port (a broker the bench started: its JVM),
+ * from /proc/net/tcp and the sockets among their open files.
+ */
+export function listenersOf(port: number): number[] {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st …  inode: the local address is hex ADDR:PORT, state 0A is LISTEN
+      const f = line.trim().split(/\s+/);
+      if (f[3] === '0A' && Number.parseInt(f[1]?.split(':')[1] ?? '', 16) === port) inodes.add(`socket:[${f[9]}]`);
+    }
+  }
+  const found: number[] = [];
+  if (inodes.size === 0) return found;
+  const target = (file: string) => {
+    try {
+      return readlinkSync(file);
+    } catch {
+      return ''; // closed meanwhile
+    }
+  };
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${entry}/fd`);
+    } catch {
+      continue; // gone, or not ours to look at
+    }
+    if (fds.some((fd) => inodes.has(target(`/proc/${entry}/fd/${fd}`)))) found.push(Number(entry));
+  }
+  return found;
 }

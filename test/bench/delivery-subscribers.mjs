@@ -3,9 +3,14 @@
  * exchange's event loop: each subscriber long-polls its subscription, reports what it received
  * and when, and acknowledges.
  */
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { base, subscribers } = workerData;
+// this thread's id (/proc/thread-self is <pid>/task/<tid>), so its CPU can be told apart from the server's
+try {
+  parentPort.postMessage({ tid: Number(readlinkSync('/proc/thread-self').split('/').pop()) });
+} catch {}
 let running = true;
 parentPort.on('message', (m) => {
   if (m === 'stop') running = false;
