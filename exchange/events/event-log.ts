@@ -66,6 +66,8 @@ export interface EventLog {
   heads(): Promise<Map<string, number>>;
   /** Per key, the key's last event below offset `before` (history: the source of truth answers). */
   lastBefore(datasetId: string, keys: readonly string[], before: number): Promise<Map<string, StoredEvent>>;
+  /** When the event at `offset` was committed (history: a subscriber's lag in seconds). */
+  committedAt(datasetId: string, offset: number): Promise<Date | undefined>;
   /** The key's last event committed at or before `asOf` (history). */
   lastAsOf(datasetId: string, key: string, asOf: Date): Promise<StoredEvent | undefined>;
   /**

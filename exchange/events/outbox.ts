@@ -98,6 +98,11 @@ export class Outbox {
     return new Map(rows.map((r) => [r.key, storedEvent(r)]));
   }
 
+  async committedAt(datasetId: string, offset: number): Promise<Date | undefined> {
+    const row = await this.db.selectFrom('events').select('committed_at').where('dataset_id', '=', datasetId).where('offset', '=', offset).executeTakeFirst();
+    return row?.committed_at;
+  }
+
   async lastAsOf(datasetId: string, key: string, asOf: Date): Promise<StoredEvent | undefined> {
     const row = await this.db
       .selectFrom('events')

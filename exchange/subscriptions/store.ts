@@ -4,7 +4,7 @@ import type { Db, Tx } from '../db/database.ts';
 import type { SubscriptionsTable } from '../db/schema.ts';
 import { conflict, notFound } from '../errors.ts';
 import type { CursorSeal } from '../delivery/cursor.ts';
-import { type EventLog, NotRetained, type StoredEvent } from '../events/event-log.ts';
+import type { EventLog } from '../events/event-log.ts';
 import type { Selectable } from 'kysely';
 import { dayOf, endOfDay } from '../cases/calendar.ts';
 import { grantsOf } from '../policy/grant-cache.ts';
@@ -72,8 +72,8 @@ export async function commitPosition(db: Db, events: EventLog, seal: CursorSeal,
 
 export async function presentSubscription(db: Db, events: EventLog, sub: SubscriptionRow, now: Date): Promise<Subscription> {
   const head = await events.head(sub.dataset_id);
-  // the oldest event waiting; none when the backbone no longer holds it (the subscriber is told on its next read)
-  const oldest = head > sub.cursor ? (await events.read(sub.dataset_id, sub.cursor, 1).catch(notRetainedAsNone))[0] : undefined;
+  // when the oldest event waiting was committed (history: whatever the backbone still holds)
+  const oldest = head > sub.cursor ? await events.committedAt(sub.dataset_id, sub.cursor + 1) : undefined;
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return {
     id: sub.id,
@@ -85,7 +85,7 @@ export async function presentSubscription(db: Db, events: EventLog, sub: Subscri
     start: sub.start,
     status: sub.status,
     position: { offset: sub.cursor, inSnapshot: inSnapshot(sub) },
-    lag: { events: Math.max(0, head - sub.cursor), seconds: oldest ? Math.max(0, (now.getTime() - oldest.committedAt.getTime()) / 1000) : 0 },
+    lag: { events: Math.max(0, head - sub.cursor), seconds: oldest ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : 0 },
     delivered: sub.delivered,
     lastDeliveryAt: iso(sub.last_delivery_at),
     lastError: sub.last_error,
@@ -111,8 +111,3 @@ async function quotaOf(db: Db, sub: SubscriptionRow, now: Date): Promise<Subscri
   const spent = used >= grant.records_per_day;
   return { recordsPerDay: grant.records_per_day, usedToday: used, waitingUntil: spent ? new Date(endOfDay(day).getTime() + 1).toISOString() : null };
 }
-
-const notRetainedAsNone = (error: unknown): StoredEvent[] => {
-  if (error instanceof NotRetained) return [];
-  throw error;
-};

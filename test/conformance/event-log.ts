@@ -77,6 +77,8 @@ export function eventLogConformance(name: string, fixture: () => EventLogFixture
       const before = await f.log.lastBefore(ds, ['a', 'k2', 'nobody'], 5);
       assert.deepEqual([...before].map(([k, e]) => [k, e.offset]).sort(), [['a', 1], ['k2', 3]]);
       const [latest] = await f.log.read(ds, 4, 1);
+      assert.equal((await f.log.committedAt(ds, 5))?.getTime(), latest!.committedAt.getTime());
+      assert.equal(await f.log.committedAt(ds, 6), undefined, 'no event 6 yet');
       // a Date holds milliseconds, the log microseconds: the next millisecond is surely after it
       assert.deepEqual((await f.log.lastAsOf(ds, 'a', new Date(latest!.committedAt.getTime() + 1)))?.data, { v: 2 });
       assert.equal(await f.log.lastAsOf(ds, 'a', new Date(latest!.committedAt.getTime() - 3_600_000)), undefined, 'not there an hour before');

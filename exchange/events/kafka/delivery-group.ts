@@ -14,6 +14,7 @@ export class DeliveryGroup {
   #share = new Set<string>();
   #topics: string[] = [];
   #consumer: Rdkafka.KafkaConsumer | null = null;
+  #again: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(
@@ -69,15 +70,25 @@ export class DeliveryGroup {
     this.#consumer = consumer;
   }
 
-  /** The assigned topics' datasets (a topic exists once its relay has written its row). */
+  /**
+   * The assigned topics' datasets. A topic made before its relay wrote the dataset's row (by an
+   * operator, with settings of its own) is looked up again every second until the row is there.
+   */
   async #refreshShare(): Promise<void> {
     const topics = this.#topics;
     const rows = topics.length ? await this.db.selectFrom('event_relay').select('dataset_id').where('topic', 'in', topics).execute() : [];
-    if (topics === this.#topics) this.#share = new Set(rows.map((r) => r.dataset_id));
+    if (topics !== this.#topics) return;
+    this.#share = new Set(rows.map((r) => r.dataset_id));
+    clearTimeout(this.#again);
+    if (rows.length < topics.length && !this.#closed) {
+      this.#again = setTimeout(() => this.#refreshShare().catch((error) => this.warn(`delivery group: ${(error as Error).message}`)), 1000);
+      this.#again.unref();
+    }
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#again);
     this.#share = new Set();
     const consumer = this.#consumer;
     this.#consumer = null;

@@ -30,7 +30,15 @@ export class KafkaEventLog extends Outbox implements EventLog {
     super(db);
     const rd = loadRdkafka();
     this.#reader = new KafkaReader(rd, kafka);
-    this.#relay = new Relay(db, rd, kafka, this.#reader, (id, after, limit) => this.readStored(id, after, limit), warn);
+    this.#relay = new Relay(
+      db,
+      rd,
+      kafka,
+      this.#reader,
+      (id, after, limit) => this.readStored(id, after, limit),
+      (id, events) => this.#tail.add(id, events),
+      warn,
+    );
     this.#group = new DeliveryGroup(db, rd, kafka, (events) => this.#keep(events), warn);
     this.#waiters = new HeadWaiters(db, 'brx_relayed', (id) => this.head(id));
   }

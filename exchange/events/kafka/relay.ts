@@ -49,12 +49,16 @@ export class Relay {
     private readonly kafka: KafkaConfig,
     private readonly reader: KafkaReader,
     private readonly readStored: (datasetId: string, after: number, limit: number) => Promise<StoredEvent[]>,
+    /** events the broker acknowledged: this process's readers take them from memory */
+    private readonly published: (datasetId: string, events: StoredEvent[]) => void,
     private readonly warn: (message: string) => void,
   ) {}
 
   start(intervalMs = 1000): void {
     this.#timer = setInterval(() => void this.scan(), intervalMs);
     this.#timer.unref();
+    // connected before the first dataset needs them: a new dataset's first events wait for no handshake
+    this.#producerReady().catch((error) => this.warn(`event relay: ${(error as Error).message}; trying again on the next scan`));
     void this.scan();
   }
 
@@ -177,10 +181,13 @@ export class Relay {
       }
     });
     const last = events[events.length - 1]!.offset;
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('event_relay').set({ relayed_offset: last, updated_at: new Date() }).where('dataset_id', '=', datasetId).where('relayed_offset', '<', last).execute();
-      await sql`select pg_notify('brx_relayed', ${`${datasetId}:${last}`})`.execute(trx);
-    });
+    this.published(datasetId, events);
+    // recorded and announced in one statement (one round trip): readers wake at its commit
+    await sql`
+      with recorded as (
+        update event_relay set relayed_offset = ${last}, updated_at = now()
+         where dataset_id = ${datasetId}::uuid and relayed_offset < ${last})
+      select pg_notify('brx_relayed', ${`${datasetId}:${last}`})`.execute(this.db);
     lease.relayed = last;
     return events.length === batchSize;
   }

@@ -8,7 +8,7 @@ interface Tail {
 /**
  * The newest events of the datasets read lately, one unbroken run of offsets each: subscribers
  * near the head read it instead of the broker. Bounded per dataset and in datasets (least
- * recently used goes first); a newer run that does not join the kept one replaces it.
+ * recently used goes first); a run that joins the kept one extends it, a newer one apart replaces it.
  */
 export class TailCache {
   readonly #tails = new Map<string, Tail>();
@@ -33,6 +33,15 @@ export class TailCache {
     if (events.length === 0) return;
     const tail = this.#tails.get(datasetId);
     const first = events[0]!.offset;
+    const last = events[events.length - 1]!.offset;
+    if (tail && first < tail.first && last >= tail.first - 1) {
+      // an older run reaching the kept one (subscribers catching up): it joins at the front
+      const older = events.filter((e) => e.offset < tail.first);
+      tail.events.unshift(...older);
+      tail.first -= older.length;
+      this.#trim(tail);
+      return;
+    }
     if (!tail || first > tail.first + tail.events.length) {
       this.#tails.delete(datasetId);
       this.#tails.set(datasetId, { first, events: [...events] });
@@ -42,11 +51,15 @@ export class TailCache {
       for (const e of events) if (e.offset === tail.first + tail.events.length) tail.events.push(e);
       if (tail.first + tail.events.length === end) return;
     }
-    const kept = this.#tails.get(datasetId)!;
-    const over = kept.events.length - this.perDataset;
+    this.#trim(this.#tails.get(datasetId)!);
+  }
+
+  /** Keeps the newest `perDataset` events. */
+  #trim(tail: Tail): void {
+    const over = tail.events.length - this.perDataset;
     if (over > 0) {
-      kept.events.splice(0, over);
-      kept.first += over;
+      tail.events.splice(0, over);
+      tail.first += over;
     }
   }
 }
