@@ -189,8 +189,8 @@ export class LocalKafka {
   }
 
   #run(script: string, properties: string, name: string): ChildProcess {
+    // in the caller's process group (the scripts exec java): a test file killed with its group takes its broker along
     const child = spawn(path.join(kafkaHome(), 'bin', script), [path.join(this.dir, properties)], {
-      detached: true,
       stdio: 'ignore',
       env: { ...process.env, ...jvmEnv(path.join(this.dir, `${name}-logs`)) },
     });
@@ -218,7 +218,7 @@ const jvmEnv = (logDir: string) => ({
 function stopProcessNow(child: ChildProcess | null, signal: NodeJS.Signals = 'SIGKILL'): void {
   if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
   try {
-    process.kill(-child.pid, signal);
+    process.kill(child.pid, signal);
   } catch {}
 }
 
