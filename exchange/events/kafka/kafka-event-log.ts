@@ -45,6 +45,7 @@ export class KafkaEventLog extends Outbox implements EventLog {
 
   /** Starts relaying and joins the delivery group. */
   start(): this {
+    this.#reader.warm();
     this.#relay.start();
     this.#group.start();
     return this;

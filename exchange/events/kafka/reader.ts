@@ -75,6 +75,11 @@ export class KafkaReader {
     });
   }
 
+  /** Connects one consumer now, so the first read waits for no handshake (a broker away: the first read tries again). */
+  warm(): void {
+    this.#with(async () => {}).catch(() => {});
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     const all = await Promise.allSettled(this.#all);
