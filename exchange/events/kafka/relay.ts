@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type pg from 'pg';
 import type { KafkaConfig } from '../../config.ts';
 import { type Db, dedicatedClient } from '../../db/database.ts';
+import { oncePer } from '../../db/unavailable.ts';
 import type { StoredEvent } from '../event-log.ts';
 import { clientSettings, type Envelope, type Rdkafka, topicOf } from './rdkafka.ts';
 import type { KafkaReader } from './reader.ts';
@@ -42,6 +43,8 @@ export class Relay {
   #timer: NodeJS.Timeout | null = null;
   #scanning: Promise<void> | null = null;
   #closed = false;
+  /** while the broker or the database is away every turn fails alike: one warning a minute per dataset */
+  readonly #tell = oncePer(60_000);
 
   constructor(
     private readonly db: Db,
@@ -90,7 +93,7 @@ export class Relay {
         this.kick(id);
       }
     } catch (error) {
-      this.warn(`event relay: ${(error as Error).message}; trying again in a second`);
+      if (this.#tell()) this.warn(`event relay: ${(error as Error).message}; trying again every second`);
     }
   }
 
@@ -113,7 +116,7 @@ export class Relay {
         } while (lease.again && !this.#closed && !lease.lost);
       } catch (error) {
         lease.unsure = true;
-        this.warn(`event relay of dataset ${datasetId}: ${(error as Error).message}; trying again on the next scan`);
+        if (this.#tell(datasetId)) this.warn(`event relay of dataset ${datasetId}: ${(error as Error).message}; trying again every second`);
       } finally {
         lease.pumping = null;
       }
