@@ -94,6 +94,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // bodies are validated without coercion, URL parts and headers with it (http/validators.ts)
     schemaController: { compilersFactory: { buildValidator: buildRequestValidator } },
     return503OnClosing: true,
+    // registering the routes compiles a few hundred schemas: on a busy two-core machine that can
+    // pass fastify's default 10 s, which would stop the start for no fault
+    pluginTimeout: 60_000,
     clientErrorHandler,
     frameworkErrors,
     forceCloseConnections: 'idle',

@@ -191,7 +191,8 @@ export async function subscriptionRoutes(app: FastifyInstance, { db }: { db: Db 
       // again what it had: free; history from before the subscription began, or a snapshot: a bulk copy
       if (snapshot || offset! < sub.origin) await authorize(app, access.principal, sub.dataset_code, 'export', { requestId: request.id });
       // a snapshot delivers the records as they are at the head, then the changes after it
-      const position = snapshot ? { cursor: head, snapshot_head: head } : { cursor: offset!, snapshot_head: null };
+      // a new snapshot is a new bulk copy: its records count against the grant's quota again
+      const position = snapshot ? { cursor: head, snapshot_head: head, charged_key: null } : { cursor: offset!, snapshot_head: null };
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('subscriptions')

@@ -1,6 +1,8 @@
 import type { KafkaConfig } from '../../config.ts';
 import type { Db } from '../../db/database.ts';
+import { oncePer } from '../../db/unavailable.ts';
 import { clientSettings, type Envelope, type Rdkafka } from './rdkafka.ts';
+import { envelopeOf } from './reader.ts';
 
 /**
  * The process's membership in the delivery workers' consumer group: every dataset topic is
@@ -13,6 +15,9 @@ import { clientSettings, type Envelope, type Rdkafka } from './rdkafka.ts';
 export class DeliveryGroup {
   #share = new Set<string>();
   #topics: string[] = [];
+  /** the assigned topics' datasets: a message is kept only as the event of its own topic's dataset */
+  #datasetOf = new Map<string, string>();
+  readonly #tell = oncePer(60_000);
   #consumer: Rdkafka.KafkaConsumer | null = null;
   #again: NodeJS.Timeout | undefined;
   #closed = false;
@@ -43,31 +48,56 @@ export class DeliveryGroup {
         'fetch.wait.max.ms': 10,
         'enable.auto.commit': true,
         rebalance_cb: (err: Rdkafka.LibrdKafkaError, assignment: Rdkafka.Assignment[]) => {
-          if (err.code === ERRORS.ERR__ASSIGN_PARTITIONS) {
-            consumer.assign(assignment);
-            this.#topics = assignment.map((a) => a.topic);
-          } else {
-            consumer.unassign();
+          // called from librdkafka's thread: nothing may throw out of it
+          try {
+            if (err.code === ERRORS.ERR__ASSIGN_PARTITIONS) {
+              consumer.assign(assignment);
+              this.#topics = assignment.map((a) => a.topic);
+            } else {
+              consumer.unassign();
+              this.#topics = [];
+            }
+          } catch (error) {
             this.#topics = [];
+            this.#complain(error);
           }
-          this.#refreshShare().catch((error) => this.warn(`delivery group: ${(error as Error).message}`));
+          this.#refreshShare().catch((error) => this.#complain(error));
         },
         ...this.kafka.settings,
       },
       { 'auto.offset.reset': 'latest' },
     );
-    consumer.on('event.error', (error) => this.warn(`delivery group: ${error.message}`));
+    consumer.on('event.error', (error) => this.#complain(error));
     consumer.on('data', (m) => {
       try {
-        this.onEvents([JSON.parse(m.value!.toString()) as Envelope]);
-      } catch {}
+        const e = envelopeOf(m);
+        if (this.#datasetOf.get(m.topic) === e.datasetId) this.onEvents([e]);
+      } catch (error) {
+        this.#complain(error);
+      }
     });
     consumer.on('ready', () => {
-      consumer.subscribe([`^${this.kafka.topicPrefix.replace(/[.]/g, '\\.')}.*`]);
-      consumer.consume();
+      try {
+        consumer.subscribe([`^${this.kafka.topicPrefix.replace(/[.]/g, '\\.')}.*`]);
+        consumer.consume();
+      } catch (error) {
+        this.#complain(error);
+      }
     });
-    consumer.connect();
     this.#consumer = consumer;
+    // a broker away at start: the process joins once it answers
+    const connect = () =>
+      consumer.connect({ timeout: 30_000 }, (err) => {
+        if (!err || this.#closed) return;
+        this.#complain(err);
+        setTimeout(connect, 2000).unref();
+      });
+    connect();
+  }
+
+  /** Once a minute at most: while the broker is away every attempt fails alike. */
+  #complain(error: unknown): void {
+    if (this.#tell()) this.warn(`delivery group: ${(error as Error).message}; trying again`);
   }
 
   /**
@@ -76,8 +106,9 @@ export class DeliveryGroup {
    */
   async #refreshShare(): Promise<void> {
     const topics = this.#topics;
-    const rows = topics.length ? await this.db.selectFrom('event_relay').select('dataset_id').where('topic', 'in', topics).execute() : [];
+    const rows = topics.length ? await this.db.selectFrom('event_relay').select(['topic', 'dataset_id']).where('topic', 'in', topics).execute() : [];
     if (topics !== this.#topics) return;
+    this.#datasetOf = new Map(rows.map((r) => [r.topic, r.dataset_id]));
     this.#share = new Set(rows.map((r) => r.dataset_id));
     clearTimeout(this.#again);
     if (rows.length < topics.length && !this.#closed) {

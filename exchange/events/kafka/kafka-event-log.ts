@@ -81,9 +81,9 @@ export class KafkaEventLog extends Outbox implements EventLog {
     const out: StoredEvent[] = [];
     let last = after;
     await this.#reader.fetch(row.topic, start, Number.MAX_SAFE_INTEGER, (e) => {
-      // a message published twice (a relay that died before recording it) repeats an offset: dropped
-      if (e.offset <= last) return true;
-      if (e.offset !== last + 1) throw new Error(`the topic ${row.topic} skips from offset ${last} to ${e.offset}`);
+      // only the next offset is taken: a repeat (published again after a relay died or a batch
+      // failed) is dropped, and so is an event ahead of a hole, which comes again in order after it
+      if (e.datasetId !== datasetId || e.offset !== last + 1) return true;
       out.push(storedOf(e));
       last = e.offset;
       return out.length < count;
@@ -104,6 +104,7 @@ export class KafkaEventLog extends Outbox implements EventLog {
   #keep(events: Envelope[]): void {
     if (events.length) this.#tail.add(events[0]!.datasetId, events.map(storedOf));
   }
+
 
   async head(datasetId: string): Promise<number> {
     const row = await this.db.selectFrom('event_relay').select('relayed_offset').where('dataset_id', '=', datasetId).executeTakeFirst();

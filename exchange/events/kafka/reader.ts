@@ -15,7 +15,8 @@ export const backboneUnavailable = (cause: unknown) =>
  */
 export class KafkaReader {
   readonly #idle: Consumer[] = [];
-  readonly #waiting: ((c: Consumer) => void)[] = [];
+  /** fetches waiting for a consumer: woken when one is handed back or a connection slot frees up */
+  readonly #waiting = new Set<() => void>();
   readonly #all = new Set<Promise<Consumer>>();
   #closed = false;
 
@@ -66,7 +67,7 @@ export class KafkaReader {
           for (const m of messages) {
             if (m.topic !== topic || m.offset < from + read) continue;
             read += 1;
-            if (!take(JSON.parse(m.value!.toString()) as Envelope)) return;
+            if (!take(envelopeOf(m))) return;
           }
         }
       } finally {
@@ -82,6 +83,7 @@ export class KafkaReader {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#wakeAll();
     const all = await Promise.allSettled(this.#all);
     await Promise.all(all.map((r) => (r.status === 'fulfilled' ? new Promise((resolve) => r.value.disconnect(resolve)) : null)));
   }
@@ -91,23 +93,49 @@ export class KafkaReader {
     try {
       return await work(c);
     } finally {
-      const next = this.#waiting.shift();
-      if (next) next(c);
-      else this.#idle.push(c);
+      this.#idle.push(c);
+      this.#wakeOne();
     }
   }
 
+  /** An idle consumer, a new one while there is room, or the next one handed back; never longer than the time limit. */
   async #take(): Promise<Consumer> {
-    if (this.#closed) throw backboneUnavailable(new Error('closing'));
-    const idle = this.#idle.pop();
-    if (idle) return idle;
-    if (this.#all.size < this.kafka.readers) {
-      const connecting = this.#connect();
-      this.#all.add(connecting);
-      connecting.catch(() => this.#all.delete(connecting));
-      return connecting;
+    const deadline = performance.now() + this.timeoutMs;
+    for (;;) {
+      if (this.#closed) throw backboneUnavailable(new Error('closing'));
+      const idle = this.#idle.pop();
+      if (idle) return idle;
+      if (this.#all.size < this.kafka.readers) {
+        const connecting = this.#connect();
+        this.#all.add(connecting);
+        connecting.catch(() => {
+          // the slot is free again: a waiting fetch may try to connect in its turn
+          this.#all.delete(connecting);
+          this.#wakeOne();
+        });
+        return connecting;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) throw backboneUnavailable(new Error('every Kafka reader is busy'));
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.#waiting.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        this.#waiting.add(wake);
+      });
     }
-    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #wakeOne(): void {
+    const [first] = this.#waiting;
+    first?.();
+  }
+
+  #wakeAll(): void {
+    for (const wake of [...this.#waiting]) wake();
   }
 
   #connect(): Promise<Consumer> {
@@ -125,5 +153,14 @@ export class KafkaReader {
     c.on('event.error', () => {}); // a broker away: fetches time out and answer 503
     c.setDefaultConsumeTimeout(20);
     return new Promise((resolve, reject) => c.connect({ timeout: this.timeoutMs }, (err) => (err ? reject(backboneUnavailable(err)) : resolve(c))));
+  }
+}
+
+/** The message's event; a message brx cannot read is reported by its place, never its content (it may hold an ID number). */
+export function envelopeOf(m: Rdkafka.Message): Envelope {
+  try {
+    return JSON.parse(m.value!.toString()) as Envelope;
+  } catch {
+    throw new Error(`the message at offset ${m.offset} of ${m.topic} is not a brx event`);
   }
 }

@@ -13,10 +13,12 @@ const batchSize = 1000;
 
 interface Lease {
   readonly topic: string;
+  /** the last offset published in order: the next batch starts after it */
   relayed: number;
-  /** set when the topic's tail must be looked at before publishing (new lease, or a failed batch) */
+  /** set when the topic's tail must be looked at before publishing (a new lease, or a failed batch) */
   unsure: boolean;
-  pumping: Promise<void> | null;
+  /** a batch failed here: what follows the recorded offset in the topic may have holes, so it is published again */
+  failed: boolean;
   again: boolean;
   /** the lease's session ended: another relay may hold it now */
   lost: boolean;
@@ -38,6 +40,8 @@ interface Lease {
  */
 export class Relay {
   readonly #leases = new Map<string, Lease>();
+  /** one pump per dataset, also across a lost and retaken lease: never two batches of a dataset at once */
+  readonly #pumps = new Map<string, { lease: Lease; done: Promise<void> }>();
   #session: Promise<pg.Client> | null = null;
   #producer: Promise<Rdkafka.Producer> | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -88,7 +92,7 @@ export class Relay {
         if (!this.#leases.has(id)) {
           const got = await session.query<{ ok: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as ok', [relayLockClass, id]);
           if (!got.rows[0]!.ok || this.#closed) continue;
-          this.#leases.set(id, { topic: topicOf(this.kafka, code), relayed: 0, unsure: true, pumping: null, again: false, lost: false });
+          this.#leases.set(id, { topic: topicOf(this.kafka, code), relayed: 0, unsure: true, failed: false, again: false, lost: false });
         }
         this.kick(id);
       }
@@ -103,11 +107,13 @@ export class Relay {
     const lease = this.#leases.get(datasetId);
     // a dataset no relay has taken yet (its first events, or its relay died): try for its lease now
     if (!lease) return void this.scan();
-    if (lease.pumping) {
+    const running = this.#pumps.get(datasetId);
+    if (running) {
+      // the pump of a lease lost meanwhile ends at its next step; this lease's pump starts after it
       lease.again = true;
       return;
     }
-    lease.pumping = (async () => {
+    const done = (async () => {
       try {
         do {
           lease.again = false;
@@ -118,35 +124,56 @@ export class Relay {
         lease.unsure = true;
         if (this.#tell(datasetId)) this.warn(`event relay of dataset ${datasetId}: ${(error as Error).message}; trying again every second`);
       } finally {
-        lease.pumping = null;
+        this.#pumps.delete(datasetId);
+        const now = this.#leases.get(datasetId);
+        if (now && now !== lease && now.again) this.kick(datasetId);
       }
     })();
+    this.#pumps.set(datasetId, { lease, done });
   }
 
-  /** Where the topic ends: the last offset it holds (what a dead relay published counts), and the offset base. */
+  /**
+   * Where to go on from. An empty topic (new, or made again) gets the dataset's whole history from
+   * the outbox. Otherwise the topic's last message counts (what a dead relay published but did not
+   * record is not sent again), unless a batch failed here (then the topic may hold a later event
+   * without an earlier one, and all after the recorded offset goes again; readers drop repeats).
+   * A topic whose last message is not this dataset's, or lies beyond the outbox, is refused.
+   */
   async #settle(datasetId: string, lease: Lease): Promise<void> {
     const row = await this.db.selectFrom('event_relay').select(['relayed_offset', 'kafka_base']).where('dataset_id', '=', datasetId).executeTakeFirst();
     const { low, high } = await this.reader.watermarks(lease.topic);
-    let relayed = 0;
-    let base = -1; // an empty topic: dataset offset 1 goes to topic offset 0
-    if (high > low) {
-      const last: Envelope[] = [];
-      await this.reader.fetch(lease.topic, high - 1, 1, (e) => last.push(e) < 1);
-      relayed = last[0]!.offset;
-      base = high - 1 - relayed;
-    } else if (high > 0 && row) {
-      relayed = row.relayed_offset; // retention left nothing to look at: the record stands
-      base = row.kafka_base;
+    let published = 0;
+    if (high > low && !lease.failed) {
+      const tail: Envelope[] = [];
+      await this.reader.fetch(lease.topic, high - 1, 1, (e) => tail.push(e) < 1);
+      const { last_offset: committed } = await this.db.selectFrom('event_heads').select('last_offset').where('dataset_id', '=', datasetId).executeTakeFirstOrThrow();
+      if (tail[0]!.datasetId !== datasetId || tail[0]!.offset > committed) {
+        throw new Error(
+          `the topic ${lease.topic} ends with an event that is not this dataset's (offset ${tail[0]!.offset} of dataset ${tail[0]!.datasetId}; this dataset's last is ${committed}): ` +
+            'a topic left from another installation or a restored database; give brx topics of its own (BRX_KAFKA_TOPIC_PREFIX) or empty this one',
+        );
+      }
+      published = tail[0]!.offset;
+    } else if (high > 0) {
+      published = row?.relayed_offset ?? 0;
     }
-    // the first base stays: later events are only ever further up (a repeat), never below it
-    if (row && high > 0) base = Math.min(base, row.kafka_base);
+    // the next event goes to topic offset `high`; the first base stays, as repeats only ever move events up
+    const base = Math.min(high - 1 - published, row && high > 0 ? row.kafka_base : Number.POSITIVE_INFINITY);
     await this.db
       .insertInto('event_relay')
-      .values({ dataset_id: datasetId, topic: lease.topic, relayed_offset: relayed, kafka_base: base })
-      .onConflict((oc) => oc.column('dataset_id').doUpdateSet({ topic: lease.topic, relayed_offset: relayed, kafka_base: base, updated_at: new Date() }))
+      .values({ dataset_id: datasetId, topic: lease.topic, relayed_offset: published, kafka_base: base })
+      .onConflict((oc) =>
+        oc.column('dataset_id').doUpdateSet((eb) => ({
+          topic: lease.topic,
+          relayed_offset: sql<number>`greatest(${eb.ref('event_relay.relayed_offset')}, ${published})`,
+          kafka_base: base,
+          updated_at: new Date(),
+        })),
+      )
       .execute();
-    lease.relayed = relayed;
+    lease.relayed = published;
     lease.unsure = false;
+    lease.failed = false;
   }
 
   /** Publishes the next batch and records it; false when there was nothing to publish. */
@@ -161,7 +188,11 @@ export class Relay {
         if (err) failure ??= err;
         if (--left === 0) (failure ? reject(failure) : resolve());
       };
-      for (const e of events) {
+      const fail = (error: Error) => {
+        lease.failed = true;
+        return error;
+      };
+      for (const [i, e] of events.entries()) {
         const value: Envelope = {
           v: 1,
           datasetId,
@@ -177,9 +208,14 @@ export class Relay {
         };
         const headers: Rdkafka.MessageHeader[] | undefined = this.kafka.headers ? [{ 'brx-dataset': datasetId }, { 'brx-offset': String(e.offset) }] : undefined;
         try {
-          producer.produce(lease.topic, 0, Buffer.from(JSON.stringify(value)), e.key, e.committedAt.getTime(), report, headers);
+          // stamped when published, not when committed: a backlog relayed late is retained as long as any
+          producer.produce(lease.topic, 0, Buffer.from(JSON.stringify(value)), e.key, Date.now(), (err: Error | null) => report(err && fail(err)), headers);
         } catch (error) {
-          report(error as Error);
+          // the rest of the batch is not produced: nothing may land after a hole
+          failure = fail(error as Error);
+          left -= events.length - i;
+          if (left === 0) reject(failure);
+          break;
         }
       }
     });
@@ -250,7 +286,7 @@ export class Relay {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     await this.#scanning;
-    await Promise.all([...this.#leases.values()].map((l) => l.pumping));
+    await Promise.all([...this.#pumps.values()].map((p) => p.done));
     this.#leases.clear();
     const session = this.#session;
     this.#session = null;
