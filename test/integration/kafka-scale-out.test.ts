@@ -13,7 +13,8 @@ import { type KeyObject, randomBytes } from 'node:crypto';
 import type { NodeCreated } from '../../contracts/generated/api.ts';
 import { loadConfig } from '../../exchange/config.ts';
 import { KafkaEventLog } from '../../exchange/events/kafka/kafka-event-log.ts';
-import { clientSettings, type Envelope, loadRdkafka } from '../../exchange/events/kafka/rdkafka.ts';
+import { PgEventLog } from '../../exchange/events/pg-event-log.ts';
+import { clientSettings, envelopeOf, loadRdkafka, topicOf } from '../../exchange/events/kafka/rdkafka.ts';
 import { deliverWebhooks } from '../../exchange/subscriptions/webhooks.ts';
 import { event } from '../conformance/event-log.ts';
 import { buildDepartment, buildNode, buildSystem, startTestApp, type TestApp } from '../support/app.ts';
@@ -72,7 +73,7 @@ describe('Kafka relay failover', { skip: missing }, () => {
     const outbox = open(new KafkaEventLog(t.database.db, kafka(), () => {})); // not started: no relay yet
     await t.database.db.transaction().execute((trx) => outbox.append(trx, id, range(10).map((i) => event(`k${i}`, { i }))));
     // what a dead relay left: events 1–6 in the topic, only 1–3 recorded as relayed
-    const topic = `${kafka().topicPrefix}${(await t.database.db.selectFrom('datasets').select('code').where('id', '=', id).executeTakeFirstOrThrow()).code}`;
+    const topic = topicOf(kafka(), (await t.database.db.selectFrom('datasets').select('code').where('id', '=', id).executeTakeFirstOrThrow()).code);
     await t.database.db.insertInto('event_relay').values({ dataset_id: id, topic, relayed_offset: 3, kafka_base: -1 }).execute();
     const rd = loadRdkafka();
     const producer = new rd.Producer({ ...clientSettings(kafka(), 'dead-relay'), dr_cb: true });
@@ -80,21 +81,9 @@ describe('Kafka relay failover', { skip: missing }, () => {
     producer.setPollInterval(5);
     let reported = 0;
     producer.on('delivery-report', () => (reported += 1));
-    for (const e of await t.database.db.selectFrom('events').selectAll().where('dataset_id', '=', id).where('offset', '<=', 6).orderBy('offset').execute()) {
-      const value: Envelope = {
-        v: 1,
-        datasetId: id,
-        offset: e.offset,
-        key: e.key,
-        op: e.op,
-        data: e.data,
-        contractVersion: e.contract_version,
-        sourceTime: e.source_time.toISOString(),
-        committedAt: e.committed_at.toISOString(),
-        batchId: e.batch_id,
-        dispute: null,
-      };
-      producer.produce(topic, 0, Buffer.from(JSON.stringify(value)), e.key);
+    // the events as the outbox holds them, enveloped as the relay does
+    for (const e of await new PgEventLog(t.database.db).read(id, 0, 6)) {
+      producer.produce(topic, 0, Buffer.from(JSON.stringify(envelopeOf(e))), e.key);
     }
     await eventually('the dead relay’s messages acknowledged', async () => reported === 6);
     await new Promise((resolve) => producer.disconnect(resolve));
@@ -110,7 +99,7 @@ describe('Kafka relay failover', { skip: missing }, () => {
     const id = await newDataset();
     const outbox = open(new KafkaEventLog(t.database.db, kafka(), () => {}));
     await t.database.db.transaction().execute((trx) => outbox.append(trx, id, [event('mine')]));
-    const topic = `${kafka().topicPrefix}${(await t.database.db.selectFrom('datasets').select('code').where('id', '=', id).executeTakeFirstOrThrow()).code}`;
+    const topic = topicOf(kafka(), (await t.database.db.selectFrom('datasets').select('code').where('id', '=', id).executeTakeFirstOrThrow()).code);
     const rd = loadRdkafka();
     const producer = new rd.Producer({ ...clientSettings(kafka(), 'elsewhere'), dr_cb: true });
     await new Promise<void>((resolve, reject) => producer.connect({}, (err) => (err ? reject(err) : resolve())));

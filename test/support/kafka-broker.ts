@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { freePort } from '../../exchange/db/embedded.ts';
 import { dockerAnswers } from './postgres.ts';
+import { settingsEnv } from '../../exchange/events/kafka/rdkafka.ts';
 
 /**
  * Where the tests' Kafka broker comes from, in this order: KAFKA_BROKERS; testcontainers when a
@@ -30,7 +31,7 @@ export const kafka09Settings = { 'api.version.request': 'false', 'broker.version
 export function brokerEnv(broker: TestBroker): Record<string, string> {
   return {
     KAFKA_BROKERS: broker.brokers,
-    ...Object.fromEntries(Object.entries(broker.settings).map(([k, v]) => [`KAFKA_CONFIG_${k.replace(/\./g, '_').toUpperCase()}`, v])),
+    ...settingsEnv(broker.settings),
     ...(broker.zookeeper ? { BRX_TEST_KAFKA_ZOOKEEPER: broker.zookeeper } : {}),
   };
 }

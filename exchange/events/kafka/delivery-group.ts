@@ -125,8 +125,4 @@ export class DeliveryGroup {
     this.#consumer = null;
     if (consumer?.isConnected()) await new Promise((resolve) => consumer.disconnect(resolve));
   }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
 }

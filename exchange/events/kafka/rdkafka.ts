@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as Rdkafka from 'node-rdkafka';
 import type { KafkaConfig } from '../../config.ts';
+import type { StoredEvent } from '../event-log.ts';
 
 export type { Rdkafka };
 
@@ -48,3 +49,23 @@ export interface Envelope {
   readonly batchId: string;
   readonly dispute: unknown;
 }
+
+export function envelopeOf(e: StoredEvent): Envelope {
+  return {
+    v: 1,
+    datasetId: e.datasetId,
+    offset: e.offset,
+    key: e.key,
+    op: e.op,
+    data: e.data,
+    contractVersion: e.contractVersion,
+    sourceTime: e.sourceTime.toISOString(),
+    committedAt: e.committedAt.toISOString(),
+    batchId: e.batchId,
+    dispute: e.dispute ?? null,
+  };
+}
+
+/** librdkafka settings as the environment spells them (`KAFKA_CONFIG_API_VERSION_REQUEST` for `api.version.request`). */
+export const settingsEnv = (settings: Readonly<Record<string, string>>) =>
+  Object.fromEntries(Object.entries(settings).map(([k, v]) => [`KAFKA_CONFIG_${k.replace(/\./g, '_').toUpperCase()}`, v]));

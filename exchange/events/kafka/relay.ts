@@ -4,7 +4,7 @@ import type { KafkaConfig } from '../../config.ts';
 import { type Db, dedicatedClient } from '../../db/database.ts';
 import { oncePer } from '../../db/unavailable.ts';
 import type { StoredEvent } from '../event-log.ts';
-import { clientSettings, type Envelope, type Rdkafka, topicOf } from './rdkafka.ts';
+import { clientSettings, type Envelope, envelopeOf, type Rdkafka, topicOf } from './rdkafka.ts';
 import type { KafkaReader } from './reader.ts';
 
 /** The relays' advisory lock class: one lock per dataset (the second key), apart from brx's other locks. */
@@ -193,23 +193,10 @@ export class Relay {
         return error;
       };
       for (const [i, e] of events.entries()) {
-        const value: Envelope = {
-          v: 1,
-          datasetId,
-          offset: e.offset,
-          key: e.key,
-          op: e.op,
-          data: e.data,
-          contractVersion: e.contractVersion,
-          sourceTime: e.sourceTime.toISOString(),
-          committedAt: e.committedAt.toISOString(),
-          batchId: e.batchId,
-          dispute: e.dispute ?? null,
-        };
         const headers: Rdkafka.MessageHeader[] | undefined = this.kafka.headers ? [{ 'brx-dataset': datasetId }, { 'brx-offset': String(e.offset) }] : undefined;
         try {
           // stamped when published, not when committed: a backlog relayed late is retained as long as any
-          producer.produce(lease.topic, 0, Buffer.from(JSON.stringify(value)), e.key, Date.now(), (err: Error | null) => report(err && fail(err)), headers);
+          producer.produce(lease.topic, 0, Buffer.from(JSON.stringify(envelopeOf(e))), e.key, Date.now(), (err: Error | null) => report(err && fail(err)), headers);
         } catch (error) {
           // the rest of the batch is not produced: nothing may land after a hole
           failure = fail(error as Error);
