@@ -212,9 +212,10 @@ describe('delivery workers’ consumer group', { skip: missing }, () => {
     const deliveringB = deliver(processB);
     for (let round = 0; round < 3; round++) for (const d of datasets) await publish(d.code, 20);
     const sharesBefore = shareOf(processB).length;
+    // its round in flight ends first, as the exchange's own timer does on close
     stopped.add(processA);
-    await processA.app.close(); // it leaves the group
     await deliveringA;
+    await processA.app.close(); // it leaves the group
     await eventually('the other process serves every dataset now', async () => shareOf(processB).length === 4, 60_000);
     assert.ok(sharesBefore < 4, 'before, the datasets were shared');
     for (let round = 0; round < 3; round++) for (const d of datasets) await publish(d.code, 20);

@@ -12,6 +12,8 @@ import { envelopeOf } from './reader.ts';
  * them at hand for the deliveries. Round-robin assignment spreads single-partition topics over
  * the members; new dataset topics join within the metadata refresh.
  */
+const closeDeadlineMs = 15_000;
+
 export class DeliveryGroup {
   #share = new Set<string>();
   #topics: string[] = [];
@@ -21,6 +23,8 @@ export class DeliveryGroup {
   #consumer: Rdkafka.KafkaConsumer | null = null;
   #again: NodeJS.Timeout | undefined;
   #closed = false;
+  /** called once the assignment is given up while closing */
+  #revoked: (() => void) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -48,20 +52,24 @@ export class DeliveryGroup {
         'fetch.wait.max.ms': 10,
         'enable.auto.commit': true,
         rebalance_cb: (err: Rdkafka.LibrdKafkaError, assignment: Rdkafka.Assignment[]) => {
-          // called from librdkafka's thread: nothing may throw out of it
+          // Every rebalance must be answered with assign or unassign: librdkafka's close waits for
+          // the answer. A closing consumer cannot assign (node-rdkafka refuses), so an assignment
+          // that arrives while the process leaves is answered by taking nothing.
+          this.#topics = [];
           try {
-            if (err.code === ERRORS.ERR__ASSIGN_PARTITIONS) {
+            if (err.code === ERRORS.ERR__ASSIGN_PARTITIONS && !this.#closed) {
               consumer.assign(assignment);
               this.#topics = assignment.map((a) => a.topic);
-            } else {
-              consumer.unassign();
-              this.#topics = [];
-            }
+            } else consumer.unassign();
           } catch (error) {
-            this.#topics = [];
-            this.#complain(error);
+            // called from librdkafka's thread: nothing may throw out of it
+            try {
+              consumer.unassign();
+            } catch {}
+            if (!this.#closed) this.#complain(error);
           }
-          this.#refreshShare().catch((error) => this.#complain(error));
+          if (!this.#closed) this.#refreshShare().catch((error) => this.#complain(error));
+          else this.#revoked?.();
         },
         ...this.kafka.settings,
       },
@@ -123,6 +131,33 @@ export class DeliveryGroup {
     this.#share = new Set();
     const consumer = this.#consumer;
     this.#consumer = null;
-    if (consumer?.isConnected()) await new Promise((resolve) => consumer.disconnect(resolve));
+    if (!consumer?.isConnected()) return;
+    // Leave the group while the consume loop still serves rebalances: librdkafka's close, left
+    // to revoke the assignment itself, can wait for ever (and a stuck native close keeps the
+    // process from exiting). The broker hands the datasets to the others at once.
+    const revoked = await within(closeDeadlineMs, (done) => {
+      this.#revoked = done;
+      const assigned = consumer.assignments().length > 0;
+      consumer.unsubscribe();
+      if (!assigned) done();
+    });
+    const left = await within(closeDeadlineMs, (done) => consumer.disconnect(done));
+    if (!revoked || !left) this.warn(`delivery group: leaving the group took longer than ${closeDeadlineMs / 1000} s; the broker hands this process's datasets to the others after its session timeout`);
   }
+}
+
+/** Whether `start` called back within the time limit (a call that throws counts as not). */
+function within(ms: number, start: (done: () => void) => void): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    try {
+      start(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    } catch {
+      clearTimeout(timer);
+      resolve(false);
+    }
+  });
 }
