@@ -104,8 +104,9 @@ function runFile(file: string): Promise<FileResult> {
       children.delete(child.pid!);
       // whatever the file left behind in its group goes with it
       killGroup(child.pid!, 'SIGKILL');
+      // a suite skipped whole (no Chromium, no broker) counts as one skipped: node reports it as no tests
       const count = (name: string) => Number(new RegExp(`^ℹ ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
-      const counts = { tests: count('tests'), pass: count('pass'), fail: count('fail'), skipped: count('skipped'), todo: count('todo'), cancelled: count('cancelled') };
+      const counts = { tests: count('tests'), pass: count('pass'), fail: count('fail'), skipped: Math.max(count('skipped'), (output.match(/^\s*﹣ /gm) ?? []).length), todo: count('todo'), cancelled: count('cancelled') };
       process.stdout.write(`\n── ${file}\n${output}`);
       if (timedOut) process.stdout.write(`✖ ${file} was still running after ${fileTimeout} s and was killed\n`);
       resolve({ file, counts, exitCode: code ?? (signal ? 1 : 0), timedOut, seconds: (performance.now() - started) / 1000 });
