@@ -4,6 +4,9 @@ import { oncePer } from '../../db/unavailable.ts';
 import { clientSettings, type Envelope, type Rdkafka } from './rdkafka.ts';
 import { envelopeOf } from './reader.ts';
 
+/** how long a leaving member waits for the revoke, and then for the disconnect */
+const closeDeadlineMs = 15_000;
+
 /**
  * The process's membership in the delivery workers' consumer group: every dataset topic is
  * assigned to one member, and that member serves the dataset's webhook deliveries (the
@@ -12,8 +15,6 @@ import { envelopeOf } from './reader.ts';
  * them at hand for the deliveries. Round-robin assignment spreads single-partition topics over
  * the members; new dataset topics join within the metadata refresh.
  */
-const closeDeadlineMs = 15_000;
-
 export class DeliveryGroup {
   #share = new Set<string>();
   #topics: string[] = [];
