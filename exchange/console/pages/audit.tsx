@@ -968,23 +968,24 @@ export async function auditPages(c: FastifyInstance) {
   c.page('GET', '/audit/verify', async (ctx, request, reply) => {
     const a = text(ctx.lang);
     const q = queryOf(request);
+    const jobId = one(q.job);
+    let job: AuditVerifyJob | null = null;
+    let jobGone = false;
     let report: AuditVerifyReport;
     try {
+      // the job before the report: a job that ends between the two reads is then the report's last full verification
+      if (/^[0-9a-f-]{36}$/i.test(jobId)) {
+        try {
+          job = await ctx.api.get<AuditVerifyJob>(`/v1/audit/verify/jobs/${jobId}`);
+        } catch (e) {
+          if (!(e instanceof ApiError) || e.status !== 404) throw e;
+          jobGone = true;
+        }
+      }
       report = await ctx.api.get<AuditVerifyReport>('/v1/audit/verify');
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       return sendPage(reply, <Refused ctx={ctx} problem={e.problem} />, e.status);
-    }
-    const jobId = one(q.job);
-    let job: AuditVerifyJob | null = null;
-    let jobGone = false;
-    if (/^[0-9a-f-]{36}$/i.test(jobId)) {
-      try {
-        job = await ctx.api.get<AuditVerifyJob>(`/v1/audit/verify/jobs/${jobId}`);
-      } catch (e) {
-        if (!(e instanceof ApiError) || e.status !== 404) throw e;
-        jobGone = true;
-      }
     }
     const last = report.lastFullVerification;
     const interval = c.config.auditCheckpointIntervalSeconds;
