@@ -2,7 +2,7 @@ import type { KafkaConfig } from '../../config.ts';
 import type { Db } from '../../db/database.ts';
 import { oncePer } from '../../db/unavailable.ts';
 import { clientSettings, type Envelope, type Rdkafka } from './rdkafka.ts';
-import { envelopeOf } from './reader.ts';
+import { envelopeOfMessage } from './reader.ts';
 
 /** how long a leaving member waits for the revoke, and then for the disconnect */
 const closeDeadlineMs = 15_000;
@@ -79,7 +79,7 @@ export class DeliveryGroup {
     consumer.on('event.error', (error) => this.#complain(error));
     consumer.on('data', (m) => {
       try {
-        const e = envelopeOf(m);
+        const e = envelopeOfMessage(m);
         if (this.#datasetOf.get(m.topic) === e.datasetId) this.onEvents([e]);
       } catch (error) {
         this.#complain(error);

@@ -4,7 +4,7 @@ import { type EventLog, NotRetained, type StoredEvent } from '../event-log.ts';
 import { HeadWaiters } from '../head-waiters.ts';
 import { Outbox } from '../outbox.ts';
 import { DeliveryGroup } from './delivery-group.ts';
-import { type Envelope, loadRdkafka } from './rdkafka.ts';
+import { type Envelope, loadRdkafka, storedOf } from './rdkafka.ts';
 import { KafkaReader } from './reader.ts';
 import { Relay } from './relay.ts';
 import { TailCache } from './tail-cache.ts';
@@ -133,19 +133,4 @@ export class KafkaEventLog extends Outbox implements EventLog {
     await Promise.all([this.#relay.close(), this.#group.close()]);
     await this.#reader.close();
   }
-}
-
-function storedOf(e: Envelope): StoredEvent {
-  return {
-    datasetId: e.datasetId,
-    offset: e.offset,
-    key: e.key,
-    op: e.op,
-    data: e.data,
-    contractVersion: e.contractVersion,
-    sourceTime: new Date(e.sourceTime),
-    committedAt: new Date(e.committedAt),
-    batchId: e.batchId,
-    dispute: (e.dispute as StoredEvent['dispute']) ?? null,
-  };
 }

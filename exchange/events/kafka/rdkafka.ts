@@ -66,6 +66,22 @@ export function envelopeOf(e: StoredEvent): Envelope {
   };
 }
 
+/** The stored event an envelope carries (the inverse of envelopeOf). */
+export function storedOf(e: Envelope): StoredEvent {
+  return {
+    datasetId: e.datasetId,
+    offset: e.offset,
+    key: e.key,
+    op: e.op,
+    data: e.data,
+    contractVersion: e.contractVersion,
+    sourceTime: new Date(e.sourceTime),
+    committedAt: new Date(e.committedAt),
+    batchId: e.batchId,
+    dispute: (e.dispute as StoredEvent['dispute']) ?? null,
+  };
+}
+
 /** librdkafka settings as the environment spells them (`KAFKA_CONFIG_API_VERSION_REQUEST` for `api.version.request`). */
 export const settingsEnv = (settings: Readonly<Record<string, string>>) =>
   Object.fromEntries(Object.entries(settings).map(([k, v]) => [`KAFKA_CONFIG_${k.replace(/\./g, '_').toUpperCase()}`, v]));

@@ -67,7 +67,7 @@ export class KafkaReader {
           for (const m of messages) {
             if (m.topic !== topic || m.offset < from + read) continue;
             read += 1;
-            if (!take(envelopeOf(m))) return;
+            if (!take(envelopeOfMessage(m))) return;
           }
         }
       } finally {
@@ -157,7 +157,7 @@ export class KafkaReader {
 }
 
 /** The message's event; a message brx cannot read is reported by its place, never its content (it may hold an ID number). */
-export function envelopeOf(m: Rdkafka.Message): Envelope {
+export function envelopeOfMessage(m: Rdkafka.Message): Envelope {
   try {
     return JSON.parse(m.value!.toString()) as Envelope;
   } catch {
